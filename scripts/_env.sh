@@ -1,0 +1,21 @@
+# Shared by scripts/serve and scripts/test: make .venv and install the project (once per change
+# of pyproject.toml), using whatever Python 3.11+ is on PATH.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+PY=${PYTHON:-}
+if [ -z "$PY" ]; then
+  for candidate in python3.13 python3.12 python3.11 python3; do
+    if command -v "$candidate" >/dev/null 2>&1 &&
+       "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+      PY=$candidate; break
+    fi
+  done
+fi
+[ -n "$PY" ] || { echo "trunkline needs Python 3.11 or newer on PATH" >&2; exit 1; }
+[ -x .venv/bin/python ] || "$PY" -m venv .venv
+stamp=.venv/.installed-$(cat pyproject.toml | sha256sum | cut -c1-16)-${TRUNKLINE_EXTRAS:-base}
+if [ ! -f "$stamp" ]; then
+  .venv/bin/python -m pip install -q --upgrade pip >/dev/null
+  .venv/bin/python -m pip install -q -e ".${TRUNKLINE_EXTRAS:+[$TRUNKLINE_EXTRAS]}"
+  rm -f .venv/.installed-* && touch "$stamp"
+fi

@@ -1,0 +1,79 @@
+"""The provider catalogue: one YAML file per app, validated when loaded."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from trunkline.catalogue.models import (
+    ApiKeyAuth,
+    BasicAuth,
+    CredentialField,
+    OAuth2Auth,
+    Provider,
+    RateLimit,
+)
+from trunkline.errors import ConfigError
+
+PROVIDERS_DIR = Path(__file__).parent / "providers"
+RESERVED = frozenset(
+    {"connections", "connect", "apps", "mcp", "sandbox", "webhooks", "events", "healthz",
+     "metrics", "user", ".well-known", "oauth"}
+)
+
+
+def load_provider(path: Path) -> Provider:
+    try:
+        raw = yaml.safe_load(path.read_text("utf-8"))
+        provider = Provider.model_validate(raw)
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"cannot read provider file {path}: {exc}") from exc
+    except ValidationError as exc:
+        raise ConfigError(f"invalid provider file {path}:\n{exc}") from exc
+    if provider.slug != path.stem:
+        raise ConfigError(f"{path}: slug {provider.slug!r} must match the file name")
+    if provider.slug in RESERVED:
+        raise ConfigError(f"{path}: {provider.slug!r} is a reserved path segment")
+    return provider
+
+
+@dataclass
+class Catalogue:
+    """The providers by slug, plus the base URL each one is reached at right now."""
+
+    providers: dict[str, Provider]
+    upstreams: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, directory: Path = PROVIDERS_DIR) -> Catalogue:
+        providers = {p.slug: p for p in map(load_provider, sorted(directory.glob("*.yaml")))}
+        if not providers:
+            raise ConfigError(f"no provider files in {directory}")
+        return cls(providers, {slug: str(p.upstream).rstrip("/") for slug, p in providers.items()})
+
+    def get(self, slug: str) -> Provider | None:
+        return self.providers.get(slug)
+
+    def upstream(self, slug: str) -> str:
+        return self.upstreams[slug]
+
+    def point(self, slug: str, base_url: str) -> None:
+        """Send one app's traffic somewhere else (a sandbox, ``TRUNKLINE_UPSTREAM_<APP>``)."""
+        if slug not in self.providers:
+            raise ConfigError(f"cannot override the upstream of unknown app {slug!r}")
+        self.upstreams[slug] = base_url.rstrip("/")
+
+
+__all__ = [
+    "ApiKeyAuth",
+    "BasicAuth",
+    "Catalogue",
+    "CredentialField",
+    "OAuth2Auth",
+    "Provider",
+    "RateLimit",
+    "load_provider",
+]

@@ -1,0 +1,137 @@
+"""The shape of a provider file (``providers/<slug>.yaml``), strict: an unknown key is an error."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
+
+Slug = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{1,40}$")]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CredentialField(Strict):
+    name: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+    title: str
+    help: str = ""
+    secret: bool = True
+    pattern: str | None = None
+    example: str | None = None
+
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, value: str | None) -> str | None:
+        if value is not None:
+            re.compile(value)
+        return value
+
+    def check(self, value: str) -> str | None:
+        """Return why ``value`` is not acceptable, or None."""
+        if not value:
+            return f"{self.title} is required"
+        if self.pattern and not re.fullmatch(self.pattern, value):
+            return f"{self.title} does not look right"
+        return None
+
+
+class ApiKeyAuth(Strict):
+    """A header built from a template over the credential fields, e.g. ``Token token="{api_key}"``."""
+
+    mode: Literal["API_KEY"]
+    header: str = "Authorization"
+    template: str
+
+
+class BasicAuth(Strict):
+    mode: Literal["BASIC"]
+    username: str
+    password: str
+
+
+class OAuth2Auth(Strict):
+    """Authorization code with PKCE; tokens injected as ``Authorization: Bearer``."""
+
+    mode: Literal["OAUTH2"]
+    authorize_url: str
+    token_url: str
+    revoke_url: str | None = None
+    scopes: list[str] = []
+    client_id: str
+    client_secret: str | None = None
+    refresh_margin_seconds: int = 60
+
+
+Auth = Annotated[ApiKeyAuth | BasicAuth | OAuth2Auth, Field(discriminator="mode")]
+
+
+class Verification(Strict):
+    """The request that proves a credential works, and where the account identity is in its answer.
+
+    ``path`` may use credential fields (``/2010-04-01/Accounts/{account_sid}.json``). ``identity``
+    maps a metadata key to a path into the JSON answer (``data[*].number``, ``friendly_name``).
+    """
+
+    method: Literal["GET", "POST"] = "GET"
+    path: str
+    identity: dict[str, str] = {}
+
+
+class RateLimit(Strict):
+    requests: Annotated[int, Field(gt=0)]
+    per_seconds: Annotated[float, Field(gt=0)]
+    scope: Literal["credential", "connection"] = "credential"
+
+
+class Provider(Strict):
+    slug: Slug
+    name: str
+    docs_url: HttpUrl
+    upstream: HttpUrl
+    auth: Auth
+    credentials: list[CredentialField] = []
+    verification: Verification
+    limits: list[RateLimit] = []
+    id_formats: dict[str, str] = {}
+
+    @model_validator(mode="after")
+    def _template_fields_exist(self) -> Provider:
+        names = {f.name for f in self.credentials}
+        used = set(re.findall(r"\{([a-z0-9_]+)\}", self._templates()))
+        missing = used - names
+        if missing:
+            raise ValueError(f"templates use undeclared credential fields: {sorted(missing)}")
+        if self.auth.mode != "OAUTH2" and not self.credentials:
+            raise ValueError("key and basic-auth providers must declare credential fields")
+        return self
+
+    def _templates(self) -> str:
+        auth = self.auth
+        parts = [self.verification.path]
+        if isinstance(auth, ApiKeyAuth):
+            parts.append(auth.template)
+        elif isinstance(auth, BasicAuth):
+            parts += [auth.username, auth.password]
+        return " ".join(parts)
+
+    @property
+    def method(self) -> str:
+        return self.auth.mode
+
+    def public(self) -> dict[str, object]:
+        """What ``GET /apps`` shows: never a value, only the names and rules of fields."""
+        return {
+            "app": self.slug,
+            "name": self.name,
+            "method": self.method,
+            "docs_url": str(self.docs_url),
+            "credentials": [
+                {"name": f.name, "title": f.title, "help": f.help, "secret": f.secret,
+                 "pattern": f.pattern}
+                for f in self.credentials
+            ],
+            "limits": [limit.model_dump() for limit in self.limits],
+        }

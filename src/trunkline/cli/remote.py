@@ -1,0 +1,167 @@
+"""Client-side commands: talk to a running server through the SDK (``trunkline.client``)."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated, Any
+
+import orjson
+import typer
+
+from trunkline.cli.output import console, emit_json, errors, table, wants_json
+from trunkline.client import Client, TrunklineClientError
+
+connections = typer.Typer(no_args_is_help=True, help="Connections of your account.")
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+COLUMNS = ["connection_id", "app", "method", "status", "creation_time", "metadata"]
+
+
+def _client() -> Client:
+    try:
+        return Client()
+    except TrunklineClientError as exc:
+        errors.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+
+
+def _fail(exc: TrunklineClientError) -> typer.Exit:
+    errors.print(f"[red]{exc}[/red]")
+    return typer.Exit(1)
+
+
+@connections.command("list")
+def list_(
+    app: Annotated[str | None, typer.Option(help="Only this app.")] = None,
+    status: Annotated[str | None, typer.Option(help="PENDING, ACTIVE or FAILED.")] = None,
+    limit: Annotated[int | None, typer.Option("--limit", "-L", help="At most this many.")] = None,
+    json: JsonFlag = False,
+) -> None:
+    """List connections, oldest first."""
+    try:
+        rows = [c.model_dump(mode="json") for c in _client().connections.list(
+            app=app, status=status, limit=limit)]
+    except TrunklineClientError as exc:
+        raise _fail(exc) from None
+    if wants_json(json):
+        emit_json(rows)
+    else:
+        table(rows, COLUMNS)
+
+
+@connections.command("create")
+def create(
+    app: Annotated[str, typer.Argument(help="App slug, e.g. quo.")],
+    credential: Annotated[
+        list[str] | None,
+        typer.Option("--credential", "-c", help="FIELD=VALUE (repeat); verified live."),
+    ] = None,
+    json: JsonFlag = False,
+) -> None:
+    """Create a connection; prints the connect URL to open (or ACTIVE with --credential)."""
+    fields = dict(item.split("=", 1) for item in credential or [] if "=" in item)
+    try:
+        conn = _client().connections.create(app, credentials=fields or None)
+    except TrunklineClientError as exc:
+        raise _fail(exc) from None
+    if wants_json(json):
+        emit_json(conn.model_dump(mode="json"))
+    else:
+        table([conn.model_dump(mode="json")], [*COLUMNS, "url"])
+
+
+@connections.command("get")
+def get(connection_id: str, json: JsonFlag = False) -> None:
+    """Show one connection."""
+    try:
+        conn = _client().connections.get(connection_id)
+    except TrunklineClientError as exc:
+        raise _fail(exc) from None
+    if wants_json(json):
+        emit_json(conn.model_dump(mode="json"))
+    else:
+        table([conn.model_dump(mode="json")], [*COLUMNS, "url"])
+
+
+@connections.command("delete")
+def delete(connection_id: str) -> None:
+    """Delete a connection."""
+    try:
+        _client().connections.delete(connection_id)
+    except TrunklineClientError as exc:
+        raise _fail(exc) from None
+    print(f"deleted {connection_id}")
+
+
+def apps(json: JsonFlag = False) -> None:
+    """List the apps this server can connect to."""
+    try:
+        rows = [a.model_dump(mode="json") for a in _client().apps()]
+    except TrunklineClientError as exc:
+        raise _fail(exc) from None
+    if wants_json(json):
+        emit_json(rows)
+    else:
+        table(rows, ["app", "name", "method", "docs_url"])
+
+
+def api(
+    method: Annotated[str, typer.Argument(help="GET, POST, PUT, PATCH or DELETE.")],
+    path: Annotated[str, typer.Argument(help="Gateway path, e.g. /quo/v1/phone-numbers.")],
+    data: Annotated[
+        str | None, typer.Option("--data", "-d", help="Body: JSON, or @file, or - for stdin.")
+    ] = None,
+    form: Annotated[
+        list[str] | None, typer.Option("--form", "-F", help="KEY=VALUE form field (repeat).")
+    ] = None,
+    header: Annotated[list[str] | None, typer.Option("--header", "-H", help="Name: value.")] = None,
+    connection: Annotated[
+        str | None, typer.Option("--connection", help="Maton-Connection id.")
+    ] = None,
+) -> None:
+    """Call any provider endpoint through the gateway and print the answer."""
+    headers = dict(_split_header(h) for h in header or [])
+    kwargs: dict[str, Any] = {}
+    if form:
+        kwargs["data"] = [tuple(item.split("=", 1)) for item in form if "=" in item]
+    elif data is not None:
+        kwargs["content"] = _read_data(data)
+        headers.setdefault("Content-Type", "application/json")
+    try:
+        response = _client().request(method, path, connection=connection, headers=headers,
+                                     **kwargs)
+    except TrunklineClientError as exc:
+        raise _fail(exc) from None
+    _print_body(response.content, response.headers.get("content-type", ""))
+    if response.status_code >= 400:
+        errors.print(f"HTTP {response.status_code}")
+        raise typer.Exit(1)
+
+
+def _split_header(raw: str) -> tuple[str, str]:
+    name, _, value = raw.partition(":")
+    return name.strip(), value.strip()
+
+
+def _read_data(data: str) -> bytes:
+    if data == "-":
+        return sys.stdin.buffer.read()
+    if data.startswith("@"):
+        with open(data[1:], "rb") as fh:
+            return fh.read()
+    return data.encode()
+
+
+def _print_body(body: bytes, content_type: str) -> None:
+    if "json" in content_type and body:
+        try:
+            value = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            value = None
+        if value is not None:
+            if sys.stdout.isatty():
+                console.print_json(body.decode())
+            else:
+                emit_json(value)
+            return
+    sys.stdout.buffer.write(body)
+    sys.stdout.flush()

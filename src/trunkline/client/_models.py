@@ -1,0 +1,43 @@
+"""Typed views of the control API's objects."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Status = Literal["PENDING", "ACTIVE", "FAILED"]
+
+
+class Connection(BaseModel):
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    connection_id: str
+    status: Status
+    app: str
+    method: str | None = None
+    creation_time: datetime
+    last_updated_time: datetime
+    url: str | None = None
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+
+class CredentialFieldInfo(BaseModel):
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    name: str
+    title: str
+    help: str = ""
+    secret: bool = True
+    pattern: str | None = None
+
+
+class App(BaseModel):
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    app: str
+    name: str
+    method: str
+    docs_url: str
+    credentials: list[CredentialFieldInfo] = Field(default_factory=list)

@@ -1,0 +1,105 @@
+"""Shared pieces of the JSON endpoints: caller auth, strict body parsing, the error renderer."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any, TypeVar
+
+import orjson
+from pydantic import BaseModel, ValidationError
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from trunkline import accounts
+from trunkline.errors import InvalidRequest, TrunklineError, Unauthorized, render_error
+
+log = logging.getLogger("trunkline.control")
+Model = TypeVar("Model", bound=BaseModel)
+
+
+class RequestId:
+    """Give every response an ``X-Request-Id`` (and the request a ``state.request_id``)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []),
+                                      (b"x-request-id", request_id.encode())]
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)
+
+
+def request_id(request: Request) -> str:
+    return str(getattr(request.state, "request_id", "") or uuid.uuid4().hex)
+
+
+class JSON(Response):
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
+
+
+async def caller(request: Request) -> str:
+    """The account behind ``Authorization: Bearer <key>``, checked against the store each time."""
+    header = request.headers.get("authorization", "")
+    if header[:7].lower() != "bearer " or not header[7:].strip():
+        raise Unauthorized("send your trunkline API key as 'Authorization: Bearer <key>'")
+    async with request.app.state.services.sessions() as db:
+        account = await accounts.account_for_key(db, header[7:].strip())
+    if account is None:
+        raise Unauthorized("invalid or revoked API key")
+    return account
+
+
+async def json_body(request: Request, model: type[Model]) -> Model:
+    raw = await request.body()
+    try:
+        text = raw.decode("utf-8")
+        data = orjson.loads(text) if text.strip() else {}
+    except UnicodeDecodeError:
+        raise InvalidRequest("request body is not valid UTF-8") from None
+    except orjson.JSONDecodeError as exc:
+        raise InvalidRequest(f"request body is not valid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise InvalidRequest("request body must be a JSON object")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}" for e in exc.errors()
+        )
+        raise InvalidRequest(f"invalid request body: {problems}") from None
+
+
+def error_response(request: Request, exc: Exception) -> Response:
+    rid = request_id(request)
+    if isinstance(exc, TrunklineError):
+        return Response(exc.body(rid), exc.status, exc.headers(), "application/json")
+    if isinstance(exc, HTTPException):
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        body = render_error(exc.status_code, code, str(exc.detail), rid)
+        return Response(body, exc.status_code, exc.headers, "application/json")
+    log.exception("unhandled error", extra={"fields": {"request_id": rid}})
+    return Response(render_error(500, "internal_error", "internal error", rid), 500,
+                    media_type="application/json")
+
+
+EXCEPTION_HANDLERS: dict[Any, Any] = {
+    Exception: error_response,
+    HTTPException: error_response,
+    TrunklineError: error_response,
+}

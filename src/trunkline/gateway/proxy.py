@@ -1,0 +1,234 @@
+"""The gateway: ``{METHOD} /{app}/{native-path}`` → the app's upstream, credential injected.
+
+Raw ASGI on purpose: this is the hot path, so no framework layer sits between the socket and the
+upstream client. Bodies stream both ways; small request bodies are read whole (faster).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+import orjson
+from starlette.types import Receive, Scope, Send
+from yarl import URL
+
+from trunkline.catalogue import Catalogue
+from trunkline.errors import (
+    NotFound,
+    PayloadTooLarge,
+    TrunklineError,
+    UpstreamTimeout,
+    UpstreamUnavailable,
+)
+from trunkline.gateway.paths import safe_upstream_path
+from trunkline.gateway.resolver import Resolver
+from trunkline.gateway.throttle import Throttle
+
+log = logging.getLogger("trunkline.access")
+
+# Never forwarded upstream: the caller's own credentials and routing, and hop-by-hop headers.
+DROP_REQUEST = frozenset(
+    {
+        b"host", b"authorization", b"maton-connection", b"cookie", b"connection", b"keep-alive",
+        b"proxy-authenticate", b"proxy-authorization", b"te", b"trailer", b"transfer-encoding",
+        b"upgrade", b"content-length", b"expect",
+    }
+)
+# Never passed back: hop-by-hop and framing (the server frames the response itself).
+DROP_RESPONSE = frozenset(
+    {
+        b"connection", b"keep-alive", b"proxy-authenticate", b"proxy-authorization", b"te",
+        b"trailer", b"transfer-encoding", b"upgrade", b"server", b"date",
+    }
+)
+SMALL_BODY = 1 << 20
+CHUNK = 1 << 16
+_ID_SEGMENT = re.compile(r"^(?!v\d+$)(?!\d{4}-\d{2}-\d{2}$)(?=[^.]*\d)[^.]{6,}")
+
+
+class Gateway:
+    def __init__(
+        self,
+        catalogue: Catalogue,
+        resolver: Resolver,
+        throttle: Throttle,
+        client: aiohttp.ClientSession,
+        max_body: int,
+    ) -> None:
+        self.catalogue = catalogue
+        self.resolver = resolver
+        self.throttle = throttle
+        self.client = client
+        self.max_body = max_body
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = time.perf_counter()
+        request_id = uuid.uuid4().hex
+        record: dict[str, Any] = {"request_id": request_id, "method": scope["method"]}
+        sent = [False]
+
+        async def tracked_send(message: Any) -> None:
+            sent[0] = True
+            await send(message)
+
+        try:
+            await self._proxy(scope, receive, tracked_send, request_id, record)
+        except TrunklineError as exc:
+            record["status"] = exc.status
+            record["error"] = exc.wire_code
+            if not sent[0]:
+                await send_error(send, exc, request_id)
+        finally:
+            record["ms"] = round((time.perf_counter() - started) * 1000, 2)
+            log.info("proxy", extra={"fields": record})
+
+    async def _proxy(
+        self, scope: Scope, receive: Receive, send: Send, request_id: str, record: dict[str, Any]
+    ) -> None:
+        raw_path: bytes = scope.get("raw_path") or scope["path"].encode()
+        path = raw_path.decode("latin-1").split("?", 1)[0]
+        app, _, rest = path[1:].partition("/")
+        record["app"] = app
+        headers = scope["headers"]
+        authorization = wanted = None
+        for name, value in headers:
+            if name == b"authorization":
+                authorization = value.decode("latin-1")
+            elif name == b"maton-connection":
+                wanted = value.decode("latin-1").strip()
+        account = await self.resolver.account(authorization)
+        record["account"] = account
+        provider = self.catalogue.get(app)
+        if provider is None:
+            raise NotFound(f"unknown app {app!r}", code="app_not_found")
+        upstream_path = safe_upstream_path("/" + rest)
+        record["path"] = template(upstream_path)
+        resolved = await self.resolver.connection(account, provider, wanted or "")
+        record["connection"] = resolved.connection_id
+
+        forward = [(n, v) for n, v in headers if n not in DROP_REQUEST and not n.startswith(
+            b"x-maton-")]
+        forward.extend(resolved.headers)
+        body, length = await self._body(headers, receive)
+        if length is not None:
+            forward.append((b"content-length", str(length).encode()))
+        query = scope.get("query_string", b"")
+        url = self.catalogue.upstream(app) + upstream_path + ("?" + query.decode("latin-1")
+                                                                if query else "")
+        await self.throttle.acquire(resolved.connection_id, provider.limits)
+        upstream_started = time.perf_counter()
+        try:
+            async with self.client.request(
+                scope["method"],
+                URL(url, encoded=True),
+                headers=[(n.decode("latin-1"), v.decode("latin-1")) for n, v in forward],
+                data=body,
+                allow_redirects=False,
+                compress=None,
+            ) as response:
+                record["status"] = response.status
+                out = [
+                    (n.lower(), v) for n, v in response.raw_headers if n.lower() not in DROP_RESPONSE
+                ]
+                out.append((b"x-request-id", request_id.encode()))
+                await send({"type": "http.response.start", "status": response.status,
+                            "headers": out})
+                async for chunk in response.content.iter_chunked(CHUNK):
+                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
+        except TimeoutError as exc:
+            raise UpstreamTimeout(f"{provider.name} did not answer in time") from exc
+        except (aiohttp.ClientError, OSError) as exc:
+            if isinstance(body, _Streamed) and body.too_large:
+                raise PayloadTooLarge(f"request body exceeds {self.max_body} bytes") from exc
+            raise UpstreamUnavailable(
+                f"could not reach {provider.name}: {type(exc).__name__}"
+            ) from exc
+        finally:
+            record["upstream_ms"] = round((time.perf_counter() - upstream_started) * 1000, 2)
+
+    async def _body(
+        self, headers: list[tuple[bytes, bytes]], receive: Receive
+    ) -> tuple[bytes | _Streamed | None, int | None]:
+        declared = None
+        for name, value in headers:
+            if name == b"content-length":
+                try:
+                    declared = int(value)
+                except ValueError:
+                    declared = None
+        if declared is not None and declared > self.max_body:
+            raise PayloadTooLarge(f"request body exceeds {self.max_body} bytes")
+        if declared is None or declared <= SMALL_BODY:
+            body = await read_body(receive, self.max_body)
+            return (body or None), (len(body) if body else None)
+        return _Streamed(receive, self.max_body), declared
+
+
+class _Streamed:
+    """A large request body fed to aiohttp chunk by chunk as it arrives."""
+
+    def __init__(self, receive: Receive, limit: int) -> None:
+        self.receive = receive
+        self.limit = limit
+        self.too_large = False
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        seen = 0
+        while True:
+            message = await self.receive()
+            if message["type"] == "http.disconnect":
+                raise asyncio.CancelledError
+            chunk = message.get("body", b"")
+            seen += len(chunk)
+            if seen > self.limit:
+                self.too_large = True
+                raise aiohttp.ClientPayloadError("request body too large")
+            if chunk:
+                yield chunk
+            if not message.get("more_body", False):
+                return
+
+
+async def read_body(receive: Receive, limit: int) -> bytes:
+    parts: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise asyncio.CancelledError
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"request body exceeds {limit} bytes")
+        parts.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(parts)
+
+
+async def send_error(send: Send, exc: TrunklineError, request_id: str) -> None:
+    body = exc.body(request_id)
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        (b"x-request-id", request_id.encode()),
+    ]
+    headers += [(k.lower().encode(), v.encode()) for k, v in exc.headers().items()]
+    await send({"type": "http.response.start", "status": exc.status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def template(path: str) -> str:
+    """``/v1/messages/AC123abc`` → ``/v1/messages/{id}``: a log field without customer data."""
+    return "/".join(_ID_SEGMENT.sub("{id}", segment) for segment in path.split("/"))
+
+
+def json_fields(record: dict[str, Any]) -> str:
+    return orjson.dumps(record).decode()

@@ -1,0 +1,82 @@
+"""The sandbox's world: its state tables, clock, ids, API keys and request limit.
+
+Every record carries the ``orgId`` of the workspace it belongs to; lookups always filter on it,
+so another workspace's ids answer 404 exactly like ids that do not exist.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from trunkline.sandbox.kit import IdMaker, SandboxConfig, SandboxRuntime, SlidingWindow
+from trunkline.sandbox.quo.errors import QuoError
+from trunkline.sandbox.quo.seed import build_seed
+
+Doc = dict[str, Any]
+
+REQUESTS_PER_SECOND = 10
+
+
+class QuoWorld:
+    def __init__(self, config: SandboxConfig) -> None:
+        self.config = config
+        self.runtime = SandboxRuntime("quo", config, build_seed)
+        self.ids = IdMaker()
+        self.limiter = SlidingWindow(REQUESTS_PER_SECOND, 1.0) if config.rate_limits else None
+        # Webhook deliveries of this run (``events.SentEvent``); not persisted.
+        self.sent_events: list[Any] = []
+
+    @property
+    def state(self) -> Any:
+        return self.runtime.state
+
+    def table(self, name: str) -> dict[str, Doc]:
+        return self.runtime.state.table(name)
+
+    def save(self) -> None:
+        self.runtime.state.save()
+
+    def later(self, delay_s: float, step: Any) -> None:
+        self.runtime.clock.later(delay_s, step)
+
+    # --- workspaces and keys -------------------------------------------------------------
+
+    def workspace_for_key(self, header: str | None) -> Doc:
+        """The workspace owning the raw key in ``Authorization`` (no Bearer, as Quo)."""
+        if not header or not header.strip():
+            raise QuoError(401, "Missing authorization header")
+        if header.lower().startswith("bearer "):
+            raise QuoError(401, "Invalid API key: send the raw key, without 'Bearer'")
+        for org in self.table("workspaces").values():
+            if org["apiKey"] == header.strip():
+                return org
+        raise QuoError(401, "Invalid API key")
+
+    def check_rate(self, api_key: str) -> None:
+        if self.limiter is None:
+            return
+        wait = self.limiter.hit(api_key)
+        if wait is not None:
+            headers = {
+                "Retry-After": SlidingWindow.retry_after_header(wait),
+                "X-RateLimit-Limit-Second": str(REQUESTS_PER_SECOND),
+                "X-RateLimit-Remaining-Second": "0",
+            }
+            raise QuoError(429, "API rate limit exceeded", headers=headers)
+
+    # --- records -------------------------------------------------------------------------
+
+    def of_org(self, table: str, org: Doc) -> list[Doc]:
+        return [doc for doc in self.table(table).values() if doc["orgId"] == org["id"]]
+
+    def find(self, table: str, org: Doc, record_id: str) -> Doc | None:
+        doc = self.table(table).get(record_id)
+        if doc is None or doc["orgId"] != org["id"]:
+            return None
+        return doc
+
+    def workspace(self, org_id: str) -> Doc | None:
+        return self.table("workspaces").get(org_id)
+
+    def new_id(self, prefix: str) -> str:
+        return self.ids.prefixed(prefix, 32)

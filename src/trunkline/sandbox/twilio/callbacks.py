@@ -1,0 +1,73 @@
+"""Signed requests from the sandbox to the user's URLs (status callbacks, SmsUrl, VoiceUrl).
+
+POST callbacks go through the shared webhook sender (form body, retries, delivery log). GET
+callbacks carry the parameters in the query string and are signed over that full URL, as
+Twilio does; the kit's sender only POSTs, so they are delivered here and logged alongside.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import secrets
+from urllib.parse import urlencode
+
+import httpx
+
+from trunkline.sandbox.kit import Delivery, WebhookSender
+from trunkline.sandbox.twilio.signing import signature
+
+USER_AGENT = "TwilioProxy/1.1"
+Pairs = list[tuple[str, str]]
+
+
+class Callbacks:
+    def __init__(self, sender: WebhookSender) -> None:
+        self.sender = sender
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def deliver(self, url: str, method: str, params: Pairs, token: str) -> Delivery:
+        """Queue one signed callback; returns its entry in the delivery log."""
+        headers = {"User-Agent": USER_AGENT, "I-Twilio-Idempotency-Token": secrets.token_hex(16)}
+        if method == "GET":
+            full = url + ("&" if "?" in url else "?") + urlencode(params)
+            headers["X-Twilio-Signature"] = signature(token, full)
+            return self._deliver_get(full, headers)
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+        headers["X-Twilio-Signature"] = signature(token, url, params)
+        return self.sender.send(url, urlencode(params).encode(), headers)
+
+    async def drain(self, timeout: float = 10.0) -> None:
+        await self.sender.drain(timeout)
+        if self._tasks:
+            await asyncio.wait(set(self._tasks), timeout=timeout)
+
+    async def aclose(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+    def _deliver_get(self, url: str, headers: dict[str, str]) -> Delivery:
+        delivery = Delivery(url=url, body=b"", headers=headers)
+        self.sender.log.append(delivery)
+        del self.sender.log[: -self.sender.keep]
+        task = asyncio.create_task(self._get_with_retries(delivery))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return delivery
+
+    async def _get_with_retries(self, delivery: Delivery) -> None:
+        sender = self.sender
+        async with httpx.AsyncClient(timeout=sender.timeout, trust_env=False) as client:
+            for attempt in range(sender.max_attempts):
+                delivery.attempts = attempt + 1
+                try:
+                    response = await client.get(delivery.url, headers=delivery.headers)
+                    delivery.status, delivery.error = response.status_code, None
+                    if response.is_success:
+                        delivery.delivered = True
+                        return
+                except httpx.HTTPError as exc:
+                    delivery.error = f"{type(exc).__name__}: {exc}"
+                await asyncio.sleep(sender.base_delay * 2**attempt)

@@ -1,0 +1,7 @@
+"""Persistent state: SQLAlchemy 2 async models, engine and Alembic migrations."""
+
+from trunkline.store.db import AsyncSession, make_engine, migrate, sessions
+from trunkline.store.models import Account, ApiKey, Base, Connection
+
+__all__ = ["Account", "ApiKey", "AsyncSession", "Base", "Connection", "make_engine", "migrate",
+           "sessions"]
