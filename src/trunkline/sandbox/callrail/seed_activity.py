@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from trunkline.sandbox.callrail import attribution, callmodel, times
+from trunkline.sandbox.callrail import attribution, callmodel, textmodel, times
 from trunkline.sandbox.callrail.people import person_for
 from trunkline.sandbox.callrail.seed_catalog import (
     CUSTOMER_AREAS,
@@ -233,8 +233,6 @@ def _texts(
     ids: IdMaker,
     reference: datetime,
 ) -> None:
-    from trunkline.sandbox.callrail import textmodel
-
     for index in range(10 if len(companies) > 1 else 2):
         company = companies[index % len(companies)]
         tracker = next(t for t in data["trackers"].values() if t["company_id"] == company["id"])
@@ -254,5 +252,9 @@ def _texts(
                 direction="incoming" if incoming else "outgoing",
                 when=moment + timedelta(minutes=7 * turn),
                 ids=ids,
-                sender=None if incoming else next(iter(data["users"].values())),
+                sender=None if incoming else _owner(data, account_id),
             )
+
+
+def _owner(data: dict[str, Any], account_id: str) -> Doc:
+    return next(u for u in data["users"].values() if u["_account"] == account_id)

@@ -244,7 +244,7 @@ def _call(s: _Seeder, org: Doc, phone: Doc, user: Doc, customer: str, offset: fl
         user_id=user["id"],
         created_at=shift(EPOCH, offset),
     )
-    call["conversationId"] = convo["id"]
+    call.update(conversationId=convo["id"], phase="ended", baseUrl="")
     _touch(convo, call)
     return s.put("calls", call)
 

@@ -8,30 +8,20 @@ from datetime import datetime
 from typing import Any
 
 from trunkline.sandbox.kit import IdMaker, SandboxConfig, SandboxRuntime, utcnow
+from trunkline.sandbox.kit.state import Seed
 from trunkline.sandbox.twilio import errors
 from trunkline.sandbox.twilio.callbacks import Callbacks
-from trunkline.sandbox.twilio.seed import build_world
 
 Record = dict[str, Any]
 
 # Twilio limits concurrent requests per account; 100 in flight is the documented default tier.
 DEFAULT_CONCURRENCY = 100
 
-SID_PREFIX = {
-    "accounts": "AC",
-    "keys": "SK",
-    "numbers": "PN",
-    "applications": "AP",
-    "queues": "QU",
-    "addresses": "AD",
-    "calls": "CA",
-}
-
 
 class World:
-    def __init__(self, config: SandboxConfig) -> None:
+    def __init__(self, config: SandboxConfig, seed: Seed) -> None:
         self.config = config
-        self.runtime = SandboxRuntime("twilio", config, build_world)
+        self.runtime = SandboxRuntime("twilio", config, seed)
         self.callbacks = Callbacks(self.runtime.webhooks)
         self.ids = IdMaker()
         self.in_flight: dict[str, int] = {}
