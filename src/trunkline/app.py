@@ -26,7 +26,7 @@ from trunkline.sandbox import SandboxSpec, available_sandboxes, load_sandbox
 from trunkline.sandbox.kit import SandboxConfig
 from trunkline.services import Services
 from trunkline.settings import Settings
-from trunkline.store import make_engine, migrate, sessions
+from trunkline.store import make_engine, sessions
 from trunkline.vault import Vault
 
 log = logging.getLogger("trunkline")
@@ -70,13 +70,13 @@ class Trunkline:
     @contextlib.asynccontextmanager
     async def _lifespan(self, _app: Any) -> AsyncIterator[None]:
         settings = self.settings
+        await bootstrap.prepare(settings)
         vault = Vault.from_env_or_file(
             settings.master_keys.get_secret_value() if settings.master_keys else None,
             settings.resolved_data_dir,
-            create=settings.database_url is None,
+            create=False,
         )
         engine = make_engine(settings.store_url)
-        await migrate(engine)
         maker = sessions(engine)
         http = open_client(settings.upstream_connect_timeout, settings.upstream_read_timeout)
         resolver = Resolver(

@@ -9,14 +9,15 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from trunkline import accounts
 from trunkline.catalogue import Catalogue
 from trunkline.settings import Settings
 from trunkline.store import AsyncSession, Connection, make_engine, migrate, sessions
 from trunkline.timeutil import now
-from trunkline.vault import Vault
+from trunkline.errors import ConfigError
+from trunkline.vault import KEY_FILE, Vault
 
 
 @dataclass(frozen=True)
@@ -26,17 +27,29 @@ class FirstStart:
 
 
 async def prepare(settings: Settings) -> FirstStart:
-    """Idempotent: creates what is missing, returns the new API key if it made one."""
+    """Idempotent: creates what is missing, returns the new API key if it made one.
+
+    Refuses to start (ConfigError) when credentials are stored but their master key is gone:
+    generating a fresh key then would silently orphan every stored credential.
+    """
     if settings.database_url is None:
         settings.resolved_data_dir.mkdir(parents=True, exist_ok=True)
-    Vault.from_env_or_file(
-        settings.master_keys.get_secret_value() if settings.master_keys else None,
-        settings.resolved_data_dir,
-        create=True,
-    )
     engine = make_engine(settings.store_url)
     try:
         await migrate(engine)
+        async with sessions(engine)() as db:
+            sealed = await db.scalar(
+                select(func.count()).select_from(Connection).where(
+                    Connection.credential.is_not(None))
+            )
+        env_keys = settings.master_keys.get_secret_value() if settings.master_keys else None
+        key_file = settings.resolved_data_dir / KEY_FILE
+        if env_keys is None and sealed and not key_file.exists():
+            raise ConfigError(
+                f"master key file {key_file} is missing but {sealed} stored credentials need "
+                "it; restore the file or set TRUNKLINE_MASTER_KEYS"
+            )
+        Vault.from_env_or_file(env_keys, settings.resolved_data_dir, create=True)
         async with sessions(engine)() as db, db.begin():
             account = await accounts.first_account(db)
             if account is not None:

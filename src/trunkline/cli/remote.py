@@ -122,7 +122,11 @@ def api(
     headers = dict(_split_header(h) for h in header or [])
     kwargs: dict[str, Any] = {}
     if form:
-        kwargs["data"] = [tuple(item.split("=", 1)) for item in form if "=" in item]
+        fields: dict[str, list[str]] = {}
+        for item in form:
+            name, _, value = item.partition("=")
+            fields.setdefault(name, []).append(value)
+        kwargs["data"] = fields
     elif data is not None:
         kwargs["content"] = _read_data(data)
         headers.setdefault("Content-Type", "application/json")

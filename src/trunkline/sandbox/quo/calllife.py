@@ -118,8 +118,8 @@ def resume(world: QuoWorld) -> None:
         if rec["status"] == "processing":
             world.later(RECORDING_DELAY, _step(world, rec["id"], _recording_ready))
     for call_id, vm in world.table("voicemails").items():
-        call = world.table("calls").get(call_id)
-        if vm["status"] == "in-progress" and call is not None and call["phase"] == "ended":
+        owner = world.table("calls").get(call_id)
+        if vm["status"] == "in-progress" and owner is not None and owner["phase"] == "ended":
             world.later(RECORDING_DELAY, _step(world, call_id, _voicemail_ready))
 
 
@@ -298,8 +298,7 @@ def event_object(world: QuoWorld, call: Doc) -> Doc:
     ready = [r for r in recordings if r["status"] == "completed"]
     if ready:
         obj["media"] = [
-            {"url": media_url(base, r), "type": r["type"], "duration": r["duration"]}
-            for r in ready
+            {"url": media_url(base, r), "type": r["type"], "duration": r["duration"]} for r in ready
         ]
     vm = world.table("voicemails").get(call["id"])
     if vm is not None and call.get("phase", "ended") == "ended":

@@ -182,7 +182,9 @@ async def update_contact(call: Call) -> Response:
     if "sourceUrl" in body:
         changes["sourceUrl"] = _source_url(body["sourceUrl"])
     if "defaultFields" in body:
-        changes["defaultFields"] = _default_fields(body["defaultFields"], doc["defaultFields"], world)
+        changes["defaultFields"] = _default_fields(
+            body["defaultFields"], doc["defaultFields"], world
+        )
     if "customFields" in body:
         changes["customFields"] = customfields.apply(
             world, org, doc["customFields"], body["customFields"]

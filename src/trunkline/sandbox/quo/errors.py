@@ -33,9 +33,7 @@ GENERIC_TITLES = {
 }
 
 NOT_PHONE_NUMBER_USER = "Not Phone Number User"
-NOT_ENOUGH_CREDITS = (
-    "The organization does not have enough prepaid credits to send the message"
-)
+NOT_ENOUGH_CREDITS = "The organization does not have enough prepaid credits to send the message"
 
 
 @dataclass(frozen=True)

@@ -63,8 +63,9 @@ def subscribers(world: QuoWorld, org_id: str, event_type: str, phone_id: str | N
 
 def emit(world: QuoWorld, org_id: str, event_type: str, obj: Doc, phone_id: str | None) -> Doc:
     """Record the event and deliver it (signed) to every matching webhook."""
+    event_id = world.new_id("EV")
     event = {
-        "id": world.new_id("EV"),
+        "id": event_id,
         "object": "event",
         "apiVersion": API_VERSION,
         "createdAt": now_stamp(),
@@ -81,7 +82,7 @@ def emit(world: QuoWorld, org_id: str, event_type: str, obj: Doc, phone_id: str 
         }
         delivery = world.runtime.webhooks.send(hook["url"], body, headers)
         sent: list[SentEvent] = world.sent_events
-        sent.append(SentEvent(org_id, event["id"], event_type, hook["id"], delivery))
+        sent.append(SentEvent(org_id, event_id, event_type, hook["id"], delivery))
         del sent[:-KEEP_DELIVERIES]
     return event
 

@@ -157,8 +157,8 @@ def summary(*, org_id: str, call_id: str, voicemail: bool) -> Doc:
         "orgId": org_id,
         "status": "completed",
         "summary": lines,
-        "nextSteps": ["Call the customer back.", *topic.next_steps] if voicemail else list(
-            topic.next_steps
-        ),
+        "nextSteps": ["Call the customer back.", *topic.next_steps]
+        if voicemail
+        else list(topic.next_steps),
         "jobs": None,
     }

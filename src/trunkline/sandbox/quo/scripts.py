@@ -118,5 +118,11 @@ def dialogue(
 def voicemail_dialogue(call_id: str, *, customer: str, duration: int) -> list[dict[str, object]]:
     text = topic_for(call_id).voicemail
     return [
-        {"content": text, "start": 0.5, "end": float(duration), "identifier": customer, "userId": None}
+        {
+            "content": text,
+            "start": 0.5,
+            "end": float(duration),
+            "identifier": customer,
+            "userId": None,
+        }
     ]

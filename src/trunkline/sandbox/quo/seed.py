@@ -125,7 +125,7 @@ def _northwind(s: _Seeder) -> None:
             "label": "Zapier (created in the Quo app)",
             "status": "disabled",
             "url": "https://hooks.zapier.example/hooks/catch/1234/abcd/",
-            "key": "",
+            "key": "YXBwLWNyZWF0ZWQtd2ViaG9vay1rZXktMDAwMQ==",
             "createdAt": shift(EPOCH, -86400 * 30),
             "updatedAt": shift(EPOCH, -86400 * 30),
             "deletedAt": None,
@@ -137,22 +137,56 @@ def _northwind(s: _Seeder) -> None:
     )
 
 
-_CONTACTS = (
-    ("Maria", "Lopez", "Lopez Bakery", "Owner", "+14155550142", "maria@lopezbakery.example",
-     {"lead-source": "Google", "vip": True, "service-tier": ["Gold"]}),
+ContactRow = tuple[str, str, str | None, str | None, str, str | None, dict[str, Any]]
+
+_CONTACTS: tuple[ContactRow, ...] = (
+    (
+        "Maria",
+        "Lopez",
+        "Lopez Bakery",
+        "Owner",
+        "+14155550142",
+        "maria@lopezbakery.example",
+        {"lead-source": "Google", "vip": True, "service-tier": ["Gold"]},
+    ),
     ("James", "Chen", None, None, "+16505550117", None, {"lead-source": "Referral"}),
-    ("Priya", "Raman", "Raman Dental", "Office manager", "+14085550163", None,
-     {"lifetime-value": 1840.5, "next-service": "2025-03-01T17:00:00.000Z"}),
-    ("Tom", "Becker", None, None, "+14155550177", "tom.becker@example.com",
-     {"site-address": "12 Harbor Way, San Francisco, CA"}),
-    ("Sofia", "Rossi", "Rossi Cafe", None, "+14165550129", None,
-     {"website": "https://rossicafe.example", "service-tier": ["Silver", "Commercial"]}),
+    (
+        "Priya",
+        "Raman",
+        "Raman Dental",
+        "Office manager",
+        "+14085550163",
+        None,
+        {"lifetime-value": 1840.5, "next-service": "2025-03-01T17:00:00.000Z"},
+    ),
+    (
+        "Tom",
+        "Becker",
+        None,
+        None,
+        "+14155550177",
+        "tom.becker@example.com",
+        {"site-address": "12 Harbor Way, San Francisco, CA"},
+    ),
+    (
+        "Sofia",
+        "Rossi",
+        "Rossi Cafe",
+        None,
+        "+14165550129",
+        None,
+        {"website": "https://rossicafe.example", "service-tier": ["Silver", "Commercial"]},
+    ),
     ("Old", "Landline", None, None, "+14155550042", None, {}),
 )
 
 
 def _contacts(
-    s: _Seeder, org: Doc, owner: Doc, fields: dict[str, Doc], entries: tuple[Any, ...] = _CONTACTS
+    s: _Seeder,
+    org: Doc,
+    owner: Doc,
+    fields: dict[str, Doc],
+    entries: tuple[ContactRow, ...] = _CONTACTS,
 ) -> None:
     for index, (first, last, company, role, phone, email, custom) in enumerate(entries):
         at = shift(EPOCH, -86400 * 20 + index * 600)
@@ -271,11 +305,18 @@ def _answered_call(
     )
     rec["status"] = "completed"
     s.put("recordings", rec)
-    s.put("transcripts", records.transcript(
-        org_id=org["id"], call=call, phone=phone, created_at=done, voicemail=False
-    ), call["id"])
-    s.put("summaries", records.summary(org_id=org["id"], call_id=call["id"], voicemail=False),
-          call["id"])
+    s.put(
+        "transcripts",
+        records.transcript(
+            org_id=org["id"], call=call, phone=phone, created_at=done, voicemail=False
+        ),
+        call["id"],
+    )
+    s.put(
+        "summaries",
+        records.summary(org_id=org["id"], call_id=call["id"], voicemail=False),
+        call["id"],
+    )
 
 
 def _voicemail_call(
@@ -293,8 +334,11 @@ def _voicemail_call(
     vm.update(status="completed", transcript=transcript["dialogue"][0]["content"])
     s.put("voicemails", vm, call["id"])
     s.put("transcripts", transcript, call["id"])
-    s.put("summaries", records.summary(org_id=org["id"], call_id=call["id"], voicemail=True),
-          call["id"])
+    s.put(
+        "summaries",
+        records.summary(org_id=org["id"], call_id=call["id"], voicemail=True),
+        call["id"],
+    )
 
 
 def _globex(s: _Seeder) -> None:
@@ -302,7 +346,7 @@ def _globex(s: _Seeder) -> None:
     hana = s.user(org, "Hana", "Sato", "owner", 0)
     org["ownerId"] = hana["id"]
     front = s.number(org, "Front Desk", "+13125550150", "🦷", [hana])
-    leo = ("Leo", "Park", None, None, "+13125550111", None, {})
+    leo: ContactRow = ("Leo", "Park", None, None, "+13125550111", None, {})
     _contacts(s, org, hana, {}, (leo,))
     _texts(s, org, front, hana, "+13125550111", 3000, (("incoming", "Is Saturday open?"),))
 

@@ -54,9 +54,7 @@ def account_record(
         "owner_account_sid": owner_sid,
         "sid": sid,
         "status": "active",
-        "subresource_uris": {
-            key: account_uri(sid, f"/{path}.json") for key, path in SUBRESOURCES
-        },
+        "subresource_uris": {key: account_uri(sid, f"/{path}.json") for key, path in SUBRESOURCES},
         "type": kind,
         "uri": account_uri(sid, ".json"),
     }

@@ -37,10 +37,11 @@ class Callbacks:
         headers["X-Twilio-Signature"] = signature(token, url, params)
         return self.sender.send(url, urlencode(params).encode(), headers)
 
-    async def drain(self, timeout: float = 10.0) -> None:
-        await self.sender.drain(timeout)
+    async def drain(self, wait_s: float = 10.0) -> None:
+        """Wait (at most ``wait_s`` per sender) for the callbacks under way."""
+        await self.sender.drain(wait_s)
         if self._tasks:
-            await asyncio.wait(set(self._tasks), timeout=timeout)
+            await asyncio.wait(set(self._tasks), timeout=wait_s)
 
     async def aclose(self) -> None:
         for task in list(self._tasks):

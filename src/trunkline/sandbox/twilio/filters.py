@@ -32,7 +32,10 @@ def date_range(params: Params, name: str, field: str) -> list[Predicate]:
 
 
 def _on_field(
-    field: str, bound: datetime, whole_day: bool, compare: Callable[[datetime, datetime, bool], bool]
+    field: str,
+    bound: datetime,
+    whole_day: bool,
+    compare: Callable[[datetime, datetime, bool], bool],
 ) -> Predicate:
     def check(record: Record) -> bool:
         raw = record.get(field)

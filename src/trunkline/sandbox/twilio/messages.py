@@ -12,8 +12,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from trunkline.sandbox.twilio import errors, filters, messaging, phones
-from trunkline.sandbox.twilio.messaging import FINAL, message_record
 from trunkline.sandbox.twilio.api import ApiCall, endpoint, json_response, no_content
+from trunkline.sandbox.twilio.messaging import FINAL, message_record
 from trunkline.sandbox.twilio.pagination import page_of
 from trunkline.sandbox.twilio.serialize import ROOT, public, stamp
 from trunkline.sandbox.twilio.world import World
@@ -146,9 +146,7 @@ async def update_message(call: ApiCall) -> Response:
         if body != "":
             raise errors.invalid("Body", "can only be set to an empty string (redaction)")
         if record["status"] not in FINAL:
-            raise errors.TwilioError(
-                400, 20009, "Cannot redact this message before it is complete"
-            )
+            raise errors.TwilioError(400, 20009, "Cannot redact this message before it is complete")
         record["body"] = ""
     stamp(record, "date_updated", call.world.now())
     call.world.save()

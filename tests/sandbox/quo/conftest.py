@@ -1,0 +1,125 @@
+"""Fixtures for the Quo sandbox tests: a real server, a spec-checking API client, the control
+surface and a webhook receiver, all on 127.0.0.1.
+
+Scenario tests take ``quo`` (a :class:`QuoTarget`: where the Quo API and the control surface
+are, with their credentials). Today it is the sandbox served alone; a "through the gateway"
+variant only has to yield another ``QuoTarget`` (API base ``.../quo``, the gateway's key).
+Every API response goes through ``SpecChecker`` (counts are printed at the end of the run).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from tests.support.openapi_check import SpecChecker
+from tests.support.servers import serve_asgi
+
+from trunkline.sandbox.quo import SANDBOX, create_app
+
+from .helpers import QuoTarget, Receiver, quo_config
+
+SPEC = "openphone-v1.openapi.json"
+CHECKERS: dict[str, SpecChecker] = {}
+
+
+@pytest.fixture(scope="session")
+def sandbox_url() -> Iterator[str]:
+    with serve_asgi(create_app(quo_config())) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def quo(sandbox_url: str) -> QuoTarget:
+    key = {"Authorization": SANDBOX.credentials["api_key"]}
+    return QuoTarget(sandbox_url, key, sandbox_url, key)
+
+
+def spec_hook(strip_prefix: str) -> Callable[[httpx.Response], None]:
+    """An httpx response hook validating each response against the Quo spec."""
+    checker = CHECKERS.setdefault(strip_prefix, SpecChecker(SPEC, strip_prefix=strip_prefix))
+
+    def check(response: httpx.Response) -> None:
+        response.read()
+        checker.check(response)
+
+    return check
+
+
+@pytest.fixture
+def control(quo: QuoTarget) -> Iterator[httpx.Client]:
+    """The control surface, reset to the seed before each test."""
+    with httpx.Client(base_url=quo.control_base, headers=quo.control_headers) as client:
+        client.post("/_sandbox/reset").raise_for_status()
+        yield client
+
+
+@pytest.fixture
+def api(quo: QuoTarget, control: httpx.Client) -> Iterator[httpx.Client]:
+    """The Quo API as the seeded workspace; every response is checked against the spec."""
+    with httpx.Client(
+        base_url=quo.api_base,
+        headers=quo.api_headers,
+        event_hooks={"response": [spec_hook(quo.strip_prefix)]},
+    ) as client:
+        yield client
+
+
+@pytest.fixture
+def api_as(quo: QuoTarget) -> Iterator[Callable[[dict[str, str]], httpx.Client]]:
+    """A spec-checked API client with other headers (another workspace, a bad key...)."""
+    clients: list[httpx.Client] = []
+
+    def make(headers: dict[str, str]) -> httpx.Client:
+        hooks = {"response": [spec_hook(quo.strip_prefix)]}
+        client = httpx.Client(base_url=quo.api_base, headers=headers, event_hooks=hooks)
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        client.close()
+
+
+@pytest.fixture(scope="session")
+def _receiver_server() -> Iterator[Receiver]:
+    receiver = Receiver()
+
+    async def hook(request: Request) -> Response:
+        body = await request.body()
+        with receiver.lock:
+            receiver.received.append(
+                {"body": body, "headers": dict(request.headers), "json": json.loads(body)}
+            )
+        return Response(status_code=receiver.status)
+
+    app = Starlette(routes=[Route("/hook", hook, methods=["POST"])])
+    with serve_asgi(app) as url:
+        receiver.url = f"{url}/hook"
+        yield receiver
+
+
+@pytest.fixture
+def receiver(_receiver_server: Receiver) -> Receiver:
+    with _receiver_server.lock:
+        _receiver_server.received.clear()
+    _receiver_server.status = 200
+    return _receiver_server
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    for prefix, checker in CHECKERS.items():
+        if not checker.counts:
+            continue
+        where = f" (under {prefix})" if prefix else ""
+        terminalreporter.section(f"Quo responses validated against {SPEC}{where}")
+        for key, count in sorted(checker.counts.items()):
+            terminalreporter.write_line(f"{count:5d}  {key}")
+        terminalreporter.write_line(f"{sum(checker.counts.values()):5d}  total")
