@@ -108,3 +108,28 @@ def test_vault_rotate_while_serving(data_dir: Path, echo: tuple[str, object]) ->
             assert r.json()["headers"]["authorization"] == echo_mod.QUO_KEY
     finally:
         proc.stop()
+
+
+def test_postgres_replicas_share_state(tmp_path: Path, pg_url: str,
+                                       echo: tuple[str, object]) -> None:
+    """Two stateless replicas on one PostgreSQL: a connection made on one is used by the other."""
+    from trunkline.vault import new_key_line
+
+    env = {**upstream_env(echo[0]), "TRUNKLINE_DATABASE_URL": pg_url,
+           "TRUNKLINE_MASTER_KEYS": new_key_line()}
+    one = TrunklineProcess(tmp_path / "one", env=env, args=["--no-sandbox"]).start()
+    two = TrunklineProcess(tmp_path / "two", env=env, args=["--no-sandbox"]).start()
+    try:
+        key = one.api_key or two.api_key
+        assert key and not (one.api_key and two.api_key)
+        headers = {"Authorization": f"Bearer {key}"}
+        r = httpx.post(one.url + "/connections", headers=headers, json=QUO)
+        assert r.status_code == 201
+        conn_id = r.json()["connection"]["connection_id"]
+        r = httpx.get(two.url + "/quo/v1/echo", headers={**headers, "Maton-Connection": conn_id})
+        assert r.status_code == 200
+        assert r.json()["headers"]["authorization"] == echo_mod.QUO_KEY
+        assert not (tmp_path / "one" / "master.key").exists()  # keys came from the environment
+    finally:
+        one.stop()
+        two.stop()

@@ -19,9 +19,9 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+
 from tests.support.openapi_check import SpecChecker
 from tests.support.servers import serve_asgi
-
 from trunkline.sandbox.quo import SANDBOX, create_app
 
 from .helpers import QuoTarget, Receiver, quo_config

@@ -139,7 +139,7 @@ def test_not_enough_credits_is_402_and_nothing_changes(api_as, control: httpx.Cl
     )
     assert ok.status_code == 202  # 3 segments, 3 cents
     refused = globex.post(
-        "/v1/messages", json={"from": GLOBEX_LINE["id"], "to": [canada], "content": "y" * 200}
+        "/v1/messages", json={"from": GLOBEX_LINE["id"], "to": [canada], "content": "y" * 400}
     )
     assert refused.status_code == 402
     assert refused.json()["code"] == "0200402" and refused.json()["title"] == "Not Enough Credits"
@@ -149,7 +149,7 @@ def test_not_enough_credits_is_402_and_nothing_changes(api_as, control: httpx.Cl
     topped = control.post("/_sandbox/credits", json={"amount": 1}, headers=globex_control)
     assert topped.json()["credits"] == 1.02
     again = globex.post(
-        "/v1/messages", json={"from": GLOBEX_LINE["id"], "to": [canada], "content": "y" * 200}
+        "/v1/messages", json={"from": GLOBEX_LINE["id"], "to": [canada], "content": "y" * 400}
     )
     assert again.status_code == 202
 

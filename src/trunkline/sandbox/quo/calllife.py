@@ -92,9 +92,9 @@ def hang_up(world: QuoWorld, call: Doc) -> Doc:
     if phase == "ringing":
         _finish_missed(world, call)
     elif phase == "talking":
-        _finish_answered(world, call)
+        _finish_answered(world, call, early=True)
     elif phase == "voicemail":
-        _finish_voicemail(world, call)
+        _finish_voicemail(world, call, early=True)
     else:
         raise QuoError(409, "The call has already ended")
     return call
@@ -169,19 +169,24 @@ def _end_phase(world: QuoWorld, call_id: str) -> None:
     if call is None:
         return
     if call.get("phase") == "talking":
-        _finish_answered(world, call)
+        _finish_answered(world, call, early=False)
     elif call.get("phase") == "voicemail":
-        _finish_voicemail(world, call)
+        _finish_voicemail(world, call, early=False)
 
 
-def _elapsed(call: Doc, at: str) -> int:
-    seconds = (parse_stamp(at) - parse_stamp(call["phaseStartedAt"])).total_seconds()
-    return max(1, min(int(call["plannedDuration"]), round(seconds)))
+def _length(world: QuoWorld, call: Doc, at: str, *, early: bool) -> int:
+    """Seconds of talk (or voicemail): as planned, or as far as it got when cut short."""
+    planned = int(call["plannedDuration"])
+    if not early:
+        return planned
+    real = (parse_stamp(at) - parse_stamp(call["phaseStartedAt"])).total_seconds()
+    return max(1, min(planned, round(real * world.runtime.clock.speed)))
 
 
-def _finish_answered(world: QuoWorld, call: Doc) -> None:
+def _finish_answered(world: QuoWorld, call: Doc, *, early: bool) -> None:
     at = now_stamp()
-    call.update(status="completed", completedAt=at, duration=_elapsed(call, at), phase="ended")
+    duration = _length(world, call, at, early=early)
+    call.update(status="completed", completedAt=at, duration=duration, phase="ended")
     call["updatedAt"] = at
     rec = records.recording(
         recording_id=world.ids.prefixed("CR", 10, alphabet="alnum"),
@@ -196,10 +201,10 @@ def _finish_answered(world: QuoWorld, call: Doc) -> None:
     _emit(world, call, "call.completed")
 
 
-def _finish_voicemail(world: QuoWorld, call: Doc) -> None:
+def _finish_voicemail(world: QuoWorld, call: Doc, *, early: bool) -> None:
     at = now_stamp()
     vm = world.table("voicemails")[call["id"]]
-    vm["duration"] = _elapsed(call, at)
+    vm["duration"] = _length(world, call, at, early=early)
     call.update(status="missed", completedAt=at, duration=vm["duration"], phase="ended")
     call["updatedAt"] = at
     _start_ai(world, call)

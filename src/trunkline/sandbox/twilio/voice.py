@@ -123,7 +123,7 @@ def resume(world: World) -> None:
         elif status == "ringing":
             _later(world, sid, TO_ANSWER, _answer)
         elif status == "in-progress":
-            _later(world, sid, record["_talk"], lambda w, s: end(w, s, "completed"))
+            _later(world, sid, record["_talk"], _hang_up_naturally)
 
 
 def _later(world: World, sid: str, delay: float, step: Any) -> None:
@@ -166,30 +166,40 @@ def _answer(world: World, sid: str) -> None:
     _event(world, record, "answered", "in-progress")
     if record["direction"] != "inbound" and record.get("_url"):
         _request_voice_url(world, record, (record["_url"], record.get("_method") or "POST"))
-    _later(world, sid, record["_talk"], lambda w, s: end(w, s, "completed"))
+    _later(world, sid, record["_talk"], _hang_up_naturally)
 
 
-def end(world: World, sid: str, status: str) -> Record:
-    """End the call now with ``status``; pending steps are dropped."""
+def end(world: World, sid: str, status: str, seconds: int | None = None) -> Record:
+    """End the call now with ``status``; pending steps are dropped.
+
+    ``seconds`` is the talk time of a call that ran its course; a call cut short counts the
+    simulated time since it was answered (real time multiplied by the sandbox's speed).
+    """
     record = world.table("calls")[sid]
     now = world.now()
     answered = moment_of(record, "answered")
-    seconds = int((now - answered).total_seconds()) if answered else 0
     if status == "completed" and answered is None:
         status = "canceled" if record["status"] == "queued" else "no-answer"
+    if seconds is None:
+        elapsed = (now - answered).total_seconds() * world.config.speed if answered else 0
+        seconds = min(int(elapsed), int(record["_talk"]))
     record["_gen"] += 1
     _set_status(world, sid, status)
     stamp(record, "end_time", now)
     if record["_start_time"] is None:
         stamp(record, "start_time", now)
-    record["duration"] = str(seconds)
+    record["duration"] = str(seconds if answered else 0)
     if status == "completed":
         inbound = record["direction"] == "inbound"
         toll_free = phones.number_type(record["to"]) == "tollfree"
-        record["price"] = charge(pricing.call_price(seconds, inbound, toll_free))
+        record["price"] = charge(pricing.call_price(int(record["duration"]), inbound, toll_free))
     world.save()
     _event(world, record, "completed", status)
     return record
+
+
+def _hang_up_naturally(world: World, sid: str) -> None:
+    end(world, sid, "completed", int(world.table("calls")[sid]["_talk"]))
 
 
 def redirect(world: World, record: Record, url: str, method: str) -> None:
