@@ -69,7 +69,7 @@ def data_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def echo() -> Iterator[tuple[str, "EchoUpstream"]]:
+def echo() -> Iterator[tuple[str, EchoUpstream]]:
     """The stand-in provider (tests/support/echo.py) on 127.0.0.1."""
     from tests.support.echo import EchoUpstream
     from tests.support.servers import serve_asgi
@@ -85,8 +85,8 @@ def upstream_env(echo_url: str) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def stack(
-    tmp_path_factory: pytest.TempPathFactory, echo: tuple[str, "EchoUpstream"]
-) -> Iterator["TrunklineProcess"]:
+    tmp_path_factory: pytest.TempPathFactory, echo: tuple[str, EchoUpstream]
+) -> Iterator[TrunklineProcess]:
     """``trunkline serve --no-sandbox`` pointed at the echo upstream, one ACTIVE connection per
     app (created headlessly with the echo's credentials)."""
     import httpx
@@ -103,8 +103,11 @@ def stack(
     }
     proc.connections = {}  # type: ignore[attr-defined]
     for app, credentials in creds.items():
-        r = httpx.post(proc.url + "/connections", headers=proc.headers(),
-                       json={"app": app, "credentials": credentials})
+        r = httpx.post(
+            proc.url + "/connections",
+            headers=proc.headers(),
+            json={"app": app, "credentials": credentials},
+        )
         assert r.status_code == 201, r.text
         proc.connections[app] = r.json()["connection"]["connection_id"]  # type: ignore[attr-defined]
     try:

@@ -17,8 +17,9 @@ QUO = {"app": "quo", "credentials": {"api_key": echo_mod.QUO_KEY}}
 
 
 def start(data_dir: Path, echo_url: str, **kwargs: object) -> TrunklineProcess:
-    return TrunklineProcess(data_dir, env=upstream_env(echo_url), args=["--no-sandbox"],
-                            **kwargs).start()  # type: ignore[arg-type]
+    return TrunklineProcess(
+        data_dir, env=upstream_env(echo_url), args=["--no-sandbox"], **kwargs
+    ).start()  # type: ignore[arg-type]
 
 
 def test_first_start_then_restart(data_dir: Path, echo: tuple[str, object]) -> None:
@@ -37,8 +38,9 @@ def test_first_start_then_restart(data_dir: Path, echo: tuple[str, object]) -> N
         again.stop()
 
 
-def test_kill_minus_nine_loses_no_committed_connection(data_dir: Path,
-                                                       echo: tuple[str, object]) -> None:
+def test_kill_minus_nine_loses_no_committed_connection(
+    data_dir: Path, echo: tuple[str, object]
+) -> None:
     proc = start(data_dir, echo[0])
     ids = []
     for _ in range(5):
@@ -50,8 +52,9 @@ def test_kill_minus_nine_loses_no_committed_connection(data_dir: Path,
     try:
         listed = httpx.get(again.url + "/connections", headers=proc.headers()).json()
         assert [c["connection_id"] for c in listed["connections"]] == ids
-        r = httpx.get(again.url + "/quo/v1/echo", headers={**proc.headers(),
-                                                          "Maton-Connection": ids[-1]})
+        r = httpx.get(
+            again.url + "/quo/v1/echo", headers={**proc.headers(), "Maton-Connection": ids[-1]}
+        )
         assert r.status_code == 200
         assert r.json()["headers"]["authorization"] == echo_mod.QUO_KEY
     finally:
@@ -59,12 +62,17 @@ def test_kill_minus_nine_loses_no_committed_connection(data_dir: Path,
 
 
 def _serve_fails(data_dir: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(BIN), "serve", "--data-dir", str(data_dir), "--port", "1",
-                           "--no-sandbox"], capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [str(BIN), "serve", "--data-dir", str(data_dir), "--port", "1", "--no-sandbox"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
-def test_corrupt_master_key_is_a_clear_startup_error(data_dir: Path,
-                                                     echo: tuple[str, object]) -> None:
+def test_corrupt_master_key_is_a_clear_startup_error(
+    data_dir: Path, echo: tuple[str, object]
+) -> None:
     start(data_dir, echo[0]).stop()
     (data_dir / "master.key").write_text("k1:not-base64-at-all!!\n")
     result = _serve_fails(data_dir)
@@ -72,11 +80,13 @@ def test_corrupt_master_key_is_a_clear_startup_error(data_dir: Path,
     assert "master key" in result.stderr and "Traceback" not in result.stderr
 
 
-def test_missing_master_key_with_stored_credentials(data_dir: Path,
-                                                    echo: tuple[str, object]) -> None:
+def test_missing_master_key_with_stored_credentials(
+    data_dir: Path, echo: tuple[str, object]
+) -> None:
     proc = start(data_dir, echo[0])
-    assert httpx.post(proc.url + "/connections", headers=proc.headers(), json=QUO
-                      ).status_code == 201
+    assert (
+        httpx.post(proc.url + "/connections", headers=proc.headers(), json=QUO).status_code == 201
+    )
     proc.stop()
     (data_dir / "master.key").unlink()
     result = _serve_fails(data_dir)
@@ -88,8 +98,12 @@ def test_missing_master_key_with_stored_credentials(data_dir: Path,
 def test_vault_rotate_while_serving(data_dir: Path, echo: tuple[str, object]) -> None:
     proc = start(data_dir, echo[0])
     try:
-        ids = [httpx.post(proc.url + "/connections", headers=proc.headers(), json=QUO
-                          ).json()["connection"]["connection_id"] for _ in range(3)]
+        ids = [
+            httpx.post(proc.url + "/connections", headers=proc.headers(), json=QUO).json()[
+                "connection"
+            ]["connection_id"]
+            for _ in range(3)
+        ]
         old_kid = (data_dir / "master.key").read_text().split(":")[0]
         result = proc.cli("vault", "rotate", "--data-dir", str(data_dir), "--json")
         assert result.returncode == 0, result.stderr
@@ -98,25 +112,34 @@ def test_vault_rotate_while_serving(data_dir: Path, echo: tuple[str, object]) ->
         new_kid = lines[0].split(":")[0]
         assert len(lines) == 2 and lines[1].startswith(old_kid + ":") and new_kid != old_kid
         with sqlite3.connect(data_dir / "trunkline.db") as db:
-            tokens = [row[0] for row in db.execute(
-                "select credential from connections where credential is not null")]
+            tokens = [
+                row[0]
+                for row in db.execute(
+                    "select credential from connections where credential is not null"
+                )
+            ]
         assert tokens and all(t.startswith(f"v1.{new_kid}.") for t in tokens)
         for conn_id in ids:  # the running server reads the rotated rows without a restart
-            r = httpx.get(proc.url + "/quo/v1/echo",
-                          headers={**proc.headers(), "Maton-Connection": conn_id})
+            r = httpx.get(
+                proc.url + "/quo/v1/echo", headers={**proc.headers(), "Maton-Connection": conn_id}
+            )
             assert r.status_code == 200
             assert r.json()["headers"]["authorization"] == echo_mod.QUO_KEY
     finally:
         proc.stop()
 
 
-def test_postgres_replicas_share_state(tmp_path: Path, pg_url: str,
-                                       echo: tuple[str, object]) -> None:
+def test_postgres_replicas_share_state(
+    tmp_path: Path, pg_url: str, echo: tuple[str, object]
+) -> None:
     """Two stateless replicas on one PostgreSQL: a connection made on one is used by the other."""
     from trunkline.vault import new_key_line
 
-    env = {**upstream_env(echo[0]), "TRUNKLINE_DATABASE_URL": pg_url,
-           "TRUNKLINE_MASTER_KEYS": new_key_line()}
+    env = {
+        **upstream_env(echo[0]),
+        "TRUNKLINE_DATABASE_URL": pg_url,
+        "TRUNKLINE_MASTER_KEYS": new_key_line(),
+    }
     one = TrunklineProcess(tmp_path / "one", env=env, args=["--no-sandbox"]).start()
     two = TrunklineProcess(tmp_path / "two", env=env, args=["--no-sandbox"]).start()
     try:

@@ -40,7 +40,9 @@ class Trunkline:
         self.catalogue = catalogue or Catalogue.load()
         self.sandboxes: dict[str, tuple[SandboxSpec, ASGIApp]] = {}
         if settings.sandbox:
-            config = SandboxConfig(data_dir=settings.resolved_data_dir, speed=settings.sandbox_speed)
+            config = SandboxConfig(
+                data_dir=settings.resolved_data_dir, speed=settings.sandbox_speed
+            )
             for app in available_sandboxes():
                 if app in self.catalogue.providers:
                     spec = load_sandbox(app)
@@ -80,20 +82,25 @@ class Trunkline:
         maker = sessions(engine)
         http = open_client(settings.upstream_connect_timeout, settings.upstream_read_timeout)
         resolver = Resolver(
-            maker, self.catalogue, vault, settings.cache_ttl,
+            maker,
+            self.catalogue,
+            vault,
+            settings.cache_ttl,
             newest_default=settings.default_connection == "newest",
         )
         throttle = LocalThrottle(settings.throttle_wait)
-        services = Services(settings, self.catalogue, vault, engine, maker, http, resolver,
-                            throttle)
+        services = Services(
+            settings, self.catalogue, vault, engine, maker, http, resolver, throttle
+        )
         self.web.state.services = services
         async with maker() as db, db.begin():
             await bootstrap.ensure_sandbox_connections(
-                db, vault, self.catalogue,
+                db,
+                vault,
+                self.catalogue,
                 {app: spec.credentials for app, (spec, _) in self.sandboxes.items()},
             )
-        self.gateway = Gateway(self.catalogue, resolver, throttle, http,
-                               settings.max_request_body)
+        self.gateway = Gateway(self.catalogue, resolver, throttle, http, settings.max_request_body)
         try:
             async with contextlib.AsyncExitStack() as stack:
                 for _, asgi in self.sandboxes.values():

@@ -13,10 +13,10 @@ from sqlalchemy import func, select
 
 from trunkline import accounts
 from trunkline.catalogue import Catalogue
+from trunkline.errors import ConfigError
 from trunkline.settings import Settings
 from trunkline.store import AsyncSession, Connection, make_engine, migrate, sessions
 from trunkline.timeutil import now
-from trunkline.errors import ConfigError
 from trunkline.vault import KEY_FILE, Vault
 
 
@@ -39,8 +39,9 @@ async def prepare(settings: Settings) -> FirstStart:
         await migrate(engine)
         async with sessions(engine)() as db:
             sealed = await db.scalar(
-                select(func.count()).select_from(Connection).where(
-                    Connection.credential.is_not(None))
+                select(func.count())
+                .select_from(Connection)
+                .where(Connection.credential.is_not(None))
             )
         env_keys = settings.master_keys.get_secret_value() if settings.master_keys else None
         key_file = settings.resolved_data_dir / KEY_FILE
@@ -71,9 +72,7 @@ async def ensure_sandbox_connections(
     account = await accounts.first_account(db)
     if account is None:
         return
-    existing = await db.execute(
-        select(Connection).where(Connection.account_id == account.id)
-    )
+    existing = await db.execute(select(Connection).where(Connection.account_id == account.id))
     have = {c.app for c in existing.scalars() if (c.meta or {}).get("sandbox")}
     for app, credentials in sandbox_credentials.items():
         provider = catalogue.get(app)

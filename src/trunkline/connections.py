@@ -211,12 +211,15 @@ async def select_for_gateway(
     query = select(Connection).where(
         Connection.account_id == account_id, Connection.app == app, Connection.status == "ACTIVE"
     )
-    order = (Connection.created_at.desc(), Connection.id) if newest else (
-        Connection.created_at, Connection.id)
+    order = (
+        (Connection.created_at.desc(), Connection.id)
+        if newest
+        else (Connection.created_at, Connection.id)
+    )
     found = (await db.execute(query.order_by(*order).limit(1))).scalar_one_or_none()
     if found is None:
         raise NoActiveConnection(
-            f"no ACTIVE {app} connection; create one with POST /connections {{\"app\": \"{app}\"}}"
+            f'no ACTIVE {app} connection; create one with POST /connections {{"app": "{app}"}}'
         )
     return found
 

@@ -22,7 +22,7 @@ async def run_lifespan(app: ASGIApp) -> AsyncIterator[None]:
         await outbox.put(dict(message))
 
     scope = {"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}
-    task = asyncio.create_task(app(scope, receive, send))  # type: ignore[arg-type]
+    task: asyncio.Task[None] = asyncio.create_task(app(scope, receive, send))  # type: ignore[arg-type]
     await inbox.put({"type": "lifespan.startup"})
     reply = await outbox.get()
     if reply["type"] != "lifespan.startup.complete":

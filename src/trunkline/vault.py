@@ -110,7 +110,9 @@ class Vault:
         try:
             plain = aead.decrypt(raw[:12], raw[12:], bound_to.encode())
         except InvalidTag:
-            raise VaultError("stored credential failed authentication (wrong key or tampered)")
+            raise VaultError(
+                "stored credential failed authentication (wrong key or tampered)"
+            ) from None
         value: dict[str, str] = orjson.loads(plain)
         return value
 

@@ -34,8 +34,9 @@ def test_connections_commands(stack: TrunklineProcess) -> None:
     assert listed.returncode == 0, listed.stderr
     rows = json.loads(listed.stdout)
     assert rows and all(r["app"] == "quo" for r in rows)
-    created = stack.cli("connections", "create", "callrail", "-c",
-                        f"api_key={echo_mod.CALLRAIL_KEY}")
+    created = stack.cli(
+        "connections", "create", "callrail", "-c", f"api_key={echo_mod.CALLRAIL_KEY}"
+    )
     assert created.returncode == 0, created.stderr
     conn = json.loads(created.stdout)
     assert conn["status"] == "ACTIVE"
@@ -51,17 +52,31 @@ def test_api_command(stack: TrunklineProcess) -> None:
     assert result.returncode == 0, result.stderr
     echoed = json.loads(result.stdout)
     assert echoed["body"] == '{"content": "hi"}' and echoed["method"] == "POST"
-    form = stack.cli("api", "POST", "/twilio/2010-04-01/Accounts/AC1/Messages.json",
-                     "-F", "To=+15555550100", "-F", "Body=hello")
+    form = stack.cli(
+        "api",
+        "POST",
+        "/twilio/2010-04-01/Accounts/AC1/Messages.json",
+        "-F",
+        "To=+15555550100",
+        "-F",
+        "Body=hello",
+    )
     assert json.loads(form.stdout)["body"] == "To=%2B15555550100&Body=hello"
     failed = stack.cli("api", "GET", "/quo/status/404")
     assert failed.returncode == 1 and "upstream said 404" in failed.stdout
 
 
 def test_maton_fallback_env(stack: TrunklineProcess) -> None:
-    result = stack.cli("connections", "list", env={
-        "TRUNKLINE_URL": "", "TRUNKLINE_API_KEY": "",
-        "MATON_API_BASE_URL": stack.url, "MATON_API_KEY": stack.api_key or ""})
+    result = stack.cli(
+        "connections",
+        "list",
+        env={
+            "TRUNKLINE_URL": "",
+            "TRUNKLINE_API_KEY": "",
+            "MATON_API_BASE_URL": stack.url,
+            "MATON_API_KEY": stack.api_key or "",
+        },
+    )
     assert result.returncode == 0, result.stderr
 
 

@@ -22,8 +22,7 @@ def maton(stack: TrunklineProcess, monkeypatch: pytest.MonkeyPatch):  # type: ig
 
 def test_connections_crud(maton, stack: TrunklineProcess) -> None:  # type: ignore[no-untyped-def]
     listed = maton.connections.list(app="quo", status="ACTIVE")
-    assert [c["connection_id"] for c in listed["connections"]] == [
-        stack.connections["quo"]]  # type: ignore[attr-defined]
+    assert [c["connection_id"] for c in listed["connections"]] == [stack.connections["quo"]]  # type: ignore[attr-defined]
     created = maton.connections.create(app="callrail")
     conn = created["connection"]
     assert conn["status"] == "PENDING" and conn["url"].startswith(stack.url + "/connect?")
@@ -43,8 +42,9 @@ def test_gateway_calls(maton, stack: TrunklineProcess) -> None:  # type: ignore[
     assert posted["method"] == "POST" and '"content":"hello"' in posted["body"].replace(" ", "")
     assert posted["headers"]["authorization"] == echo_mod.QUO_KEY
     assert "x-maton-client-user-agent" not in posted["headers"]
-    chosen = maton.api.get("/twilio/2010-04-01/Accounts.json",
-                           connection=stack.connections["twilio"])  # type: ignore[attr-defined]
+    chosen = maton.api.get(
+        "/twilio/2010-04-01/Accounts.json", connection=stack.connections["twilio"]
+    )  # type: ignore[attr-defined]
     assert chosen["headers"]["authorization"] == echo_mod.EXPECTED_AUTH["twilio"]
 
 

@@ -43,8 +43,9 @@ def test_create_get_list_delete(stack: TrunklineProcess) -> None:
     assert listed[-1] == conn
     assert [c["creation_time"] for c in listed] == sorted(c["creation_time"] for c in listed)
     assert api(stack, "DELETE", f"/connections/{conn['connection_id']}").json() == {}
-    assert_error(api(stack, "GET", f"/connections/{conn['connection_id']}"), 404,
-                 "connection_not_found")
+    assert_error(
+        api(stack, "GET", f"/connections/{conn['connection_id']}"), 404, "connection_not_found"
+    )
 
 
 def test_list_filters(stack: TrunklineProcess) -> None:
@@ -53,19 +54,29 @@ def test_list_filters(stack: TrunklineProcess) -> None:
     basic = api(stack, "GET", "/connections", params={"method": "BASIC"}).json()["connections"]
     assert [c["app"] for c in basic] == ["twilio"]
     assert api(stack, "GET", "/connections", params={"method": "OAUTH1"}).json() == {
-        "connections": []}
+        "connections": []
+    }
     assert api(stack, "GET", "/connections", params={"limit": 0}).json() == {"connections": []}
     assert len(api(stack, "GET", "/connections", params={"limit": 1}).json()["connections"]) == 1
-    assert_error(api(stack, "GET", "/connections", params={"status": "DONE"}), 400,
-                 "invalid_request")
-    assert_error(api(stack, "GET", "/connections", params={"limit": "-1"}), 400,
-                 "invalid_request")
+    assert_error(
+        api(stack, "GET", "/connections", params={"status": "DONE"}), 400, "invalid_request"
+    )
+    assert_error(api(stack, "GET", "/connections", params={"limit": "-1"}), 400, "invalid_request")
 
 
 def test_headless_credentials_record_identity(stack: TrunklineProcess) -> None:
-    r = api(stack, "POST", "/connections", json={
-        "app": "twilio", "credentials": {"account_sid": echo_mod.TWILIO_SID,
-                                         "auth_token": echo_mod.TWILIO_TOKEN}})
+    r = api(
+        stack,
+        "POST",
+        "/connections",
+        json={
+            "app": "twilio",
+            "credentials": {
+                "account_sid": echo_mod.TWILIO_SID,
+                "auth_token": echo_mod.TWILIO_TOKEN,
+            },
+        },
+    )
     conn = r.json()["connection"]
     try:
         assert r.status_code == 201 and conn["status"] == "ACTIVE"
@@ -78,30 +89,38 @@ def test_headless_credentials_record_identity(stack: TrunklineProcess) -> None:
 
 def test_rejected_credential_stores_nothing(stack: TrunklineProcess) -> None:
     before = api(stack, "GET", "/connections").json()
-    r = api(stack, "POST", "/connections", json={
-        "app": "quo", "credentials": {"api_key": "wrongKEYwrongKEYwrong"}})
+    r = api(
+        stack,
+        "POST",
+        "/connections",
+        json={"app": "quo", "credentials": {"api_key": "wrongKEYwrongKEYwrong"}},
+    )
     assert_error(r, 400, "credential_rejected")
     assert "Invalid API key" in r.json()["error"]["message"]
     assert "wrongKEYwrongKEYwrong" not in r.text
     assert api(stack, "GET", "/connections").json() == before
 
 
-@pytest.mark.parametrize("body, headers", [
-    (b"{not json", {"Content-Type": "application/json"}),
-    (b"\xff\xfe{}", {"Content-Type": "application/json"}),
-    (b"[1, 2]", {}),
-    (b'{"app": "quo", "colour": "red"}', {}),
-    (b'{"app": 7}', {}),
-    (b'{"app": "quo", "credentials": "abc"}', {}),
-    (b'{"app": "quo", "credentials": {"api_key": 5}}', {}),
-    (b'{"app": "quo", "credentials": {"api_key": "short"}}', {}),
-    (b'{"app": "quo", "credentials": {"api_key": "x", "extra": "y"}}', {}),
-    (b'{"app": "twilio", "method": "API_KEY"}', {}),
-    (b'{"app": "quo", "method": "PIGEON"}', {}),
-    (b"{}", {}),
-])
-def test_bad_create_bodies_are_400_and_change_nothing(stack: TrunklineProcess, body: bytes,
-                                                      headers: dict[str, str]) -> None:
+@pytest.mark.parametrize(
+    "body, headers",
+    [
+        (b"{not json", {"Content-Type": "application/json"}),
+        (b"\xff\xfe{}", {"Content-Type": "application/json"}),
+        (b"[1, 2]", {}),
+        (b'{"app": "quo", "colour": "red"}', {}),
+        (b'{"app": 7}', {}),
+        (b'{"app": "quo", "credentials": "abc"}', {}),
+        (b'{"app": "quo", "credentials": {"api_key": 5}}', {}),
+        (b'{"app": "quo", "credentials": {"api_key": "short"}}', {}),
+        (b'{"app": "quo", "credentials": {"api_key": "x", "extra": "y"}}', {}),
+        (b'{"app": "twilio", "method": "API_KEY"}', {}),
+        (b'{"app": "quo", "method": "PIGEON"}', {}),
+        (b"{}", {}),
+    ],
+)
+def test_bad_create_bodies_are_400_and_change_nothing(
+    stack: TrunklineProcess, body: bytes, headers: dict[str, str]
+) -> None:
     before = api(stack, "GET", "/connections").json()
     code = "unsupported_method" if b'"API_KEY"' in body else "invalid_request"
     assert_error(api(stack, "POST", "/connections", content=body, headers=headers), 400, code)
@@ -109,8 +128,9 @@ def test_bad_create_bodies_are_400_and_change_nothing(stack: TrunklineProcess, b
 
 
 def test_unknown_app_on_create_is_404(stack: TrunklineProcess) -> None:
-    assert_error(api(stack, "POST", "/connections", json={"app": "pigeon-post"}), 404,
-                 "app_not_found")
+    assert_error(
+        api(stack, "POST", "/connections", json={"app": "pigeon-post"}), 404, "app_not_found"
+    )
 
 
 def test_control_auth_and_routing_errors(stack: TrunklineProcess) -> None:
@@ -137,8 +157,9 @@ def test_healthz(stack: TrunklineProcess) -> None:
     assert r.status_code == 200 and r.json()["status"] == "ok" and r.headers["x-request-id"]
 
 
-def test_accounts_are_isolated(stack: TrunklineProcess, tmp_path_factory: pytest.TempPathFactory
-                               ) -> None:
+def test_accounts_are_isolated(
+    stack: TrunklineProcess, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     """A key of another account sees none of this account's connections, and cannot use them."""
     import asyncio
 
@@ -161,8 +182,11 @@ def test_accounts_are_isolated(stack: TrunklineProcess, tmp_path_factory: pytest
     quo_id = stack.connections["quo"]  # type: ignore[attr-defined]
     r = httpx.get(f"{stack.url}/connections/{quo_id}", headers=headers)
     assert_error(r, 404, "connection_not_found")
-    assert_error(httpx.delete(f"{stack.url}/connections/{quo_id}", headers=headers), 404,
-                 "connection_not_found")
+    assert_error(
+        httpx.delete(f"{stack.url}/connections/{quo_id}", headers=headers),
+        404,
+        "connection_not_found",
+    )
     r = httpx.get(stack.url + "/quo/v1/x", headers={**headers, "Maton-Connection": quo_id})
     assert_error(r, 404, "connection_not_found")
     assert_error(httpx.get(stack.url + "/quo/v1/x", headers=headers), 400, "no_active_connection")
@@ -172,12 +196,21 @@ def test_accounts_are_isolated(stack: TrunklineProcess, tmp_path_factory: pytest
 
 def test_secrets_never_logged(stack: TrunklineProcess) -> None:
     api(stack, "GET", "/quo/v1/phone-numbers")
-    api(stack, "POST", "/connections", json={"app": "quo",
-                                             "credentials": {"api_key": "wrongKEYwrongKEYwrong"}})
+    api(
+        stack,
+        "POST",
+        "/connections",
+        json={"app": "quo", "credentials": {"api_key": "wrongKEYwrongKEYwrong"}},
+    )
     logs = stack.stdout() + stack.stderr()
     assert '"logger":"trunkline.access"' in logs
-    for secret in (echo_mod.QUO_KEY, echo_mod.CALLRAIL_KEY, echo_mod.TWILIO_TOKEN,
-                   "wrongKEYwrongKEYwrong", stack.api_key or "missing-key"):
+    for secret in (
+        echo_mod.QUO_KEY,
+        echo_mod.CALLRAIL_KEY,
+        echo_mod.TWILIO_TOKEN,
+        "wrongKEYwrongKEYwrong",
+        stack.api_key or "missing-key",
+    ):
         if secret == stack.api_key:
             # printed once on first start (stdout), never in logs
             assert secret not in stack.stderr()

@@ -28,8 +28,13 @@ def test_injects_each_providers_credential(stack: TrunklineProcess, app: str) ->
 
 def test_forwards_path_query_and_body_byte_exact(stack: TrunklineProcess) -> None:
     body = b"To=%2B15555550100&From=%2B15555550123&Body=hi+there&MediaUrl=a&MediaUrl=b"
-    r = call(stack, "POST", "/twilio/2010-04-01/Accounts/AC1/Messages.json?PageSize=2&x=%2B1",
-             content=body, headers={"Content-Type": "application/x-www-form-urlencoded"})
+    r = call(
+        stack,
+        "POST",
+        "/twilio/2010-04-01/Accounts/AC1/Messages.json?PageSize=2&x=%2B1",
+        content=body,
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
     seen = r.json()
     assert seen["raw_path"] == "/2010-04-01/Accounts/AC1/Messages.json"
     assert seen["query"] == "PageSize=2&x=%2B1"
@@ -39,11 +44,18 @@ def test_forwards_path_query_and_body_byte_exact(stack: TrunklineProcess) -> Non
 
 
 def test_header_hygiene(stack: TrunklineProcess) -> None:
-    r = call(stack, "GET", "/quo/v1/echo", headers={
-        "Cookie": "session=secret", "X-Maton-Client-User-Agent": '{"lang": "python"}',
-        "Maton-Connection": stack.connections["quo"], "X-Custom": "kept",  # type: ignore[attr-defined]
-        "User-Agent": "agent/1.0",
-    })
+    r = call(
+        stack,
+        "GET",
+        "/quo/v1/echo",
+        headers={
+            "Cookie": "session=secret",
+            "X-Maton-Client-User-Agent": '{"lang": "python"}',
+            "Maton-Connection": stack.connections["quo"],
+            "X-Custom": "kept",  # type: ignore[attr-defined]
+            "User-Agent": "agent/1.0",
+        },
+    )
     sent = r.json()["headers"]
     assert "cookie" not in sent and "x-maton-client-user-agent" not in sent
     assert "maton-connection" not in sent
@@ -65,9 +77,11 @@ def test_connection_choice(stack: TrunklineProcess) -> None:
     quo_id = stack.connections["quo"]  # type: ignore[attr-defined]
     r = call(stack, "GET", "/quo/v1/echo", headers={"Maton-Connection": quo_id.upper()})
     assert r.status_code == 200
-    for bad, code in [("00000000-0000-0000-0000-000000000000", "connection_not_found"),
-                      ("not-a-uuid", "connection_not_found"),
-                      (stack.connections["twilio"], "connection_not_found")]:  # type: ignore[attr-defined]
+    for bad, code in [
+        ("00000000-0000-0000-0000-000000000000", "connection_not_found"),
+        ("not-a-uuid", "connection_not_found"),
+        (stack.connections["twilio"], "connection_not_found"),
+    ]:  # type: ignore[attr-defined]
         r = call(stack, "GET", "/quo/v1/echo", headers={"Maton-Connection": bad})
         assert r.status_code == 404 and r.json()["error"]["code"] == code
 
@@ -75,7 +89,9 @@ def test_connection_choice(stack: TrunklineProcess) -> None:
 def test_pending_connection_is_409(stack: TrunklineProcess) -> None:
     created = call(stack, "POST", "/connections", json={"app": "callrail"}).json()["connection"]
     try:
-        r = call(stack, "GET", "/callrail/v3/x", headers={"Maton-Connection": created["connection_id"]})
+        r = call(
+            stack, "GET", "/callrail/v3/x", headers={"Maton-Connection": created["connection_id"]}
+        )
         assert r.status_code == 409
         assert r.json()["error"]["code"] == "connection_not_active"
         # Without the header the oldest ACTIVE one is used, not the pending one.
@@ -94,17 +110,31 @@ def test_unknown_app_and_auth(stack: TrunklineProcess) -> None:
         assert err["code"] == "unauthorized" and err["request_id"] == r.headers["x-request-id"]
 
 
-@pytest.mark.parametrize("path", [
-    "/quo//evil.example/x", "/quo/../connections", "/quo/v1/../../etc", "/quo/v1/%2e%2e/x",
-    "/quo/v1/%2E%2e/x", "/quo/v1/.%2e/x", "/quo/v1/./x", "/quo/v1\\..\\x", "/quo/v1/%5c..",
-    "/quo/v1/a%2fb", "/quo/v1/%00",
-])
-def test_path_cannot_escape(stack: TrunklineProcess, echo: tuple[str, echo_mod.EchoUpstream],
-                            path: str) -> None:
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/quo//evil.example/x",
+        "/quo/../connections",
+        "/quo/v1/../../etc",
+        "/quo/v1/%2e%2e/x",
+        "/quo/v1/%2E%2e/x",
+        "/quo/v1/.%2e/x",
+        "/quo/v1/./x",
+        "/quo/v1\\..\\x",
+        "/quo/v1/%5c..",
+        "/quo/v1/a%2fb",
+        "/quo/v1/%00",
+    ],
+)
+def test_path_cannot_escape(
+    stack: TrunklineProcess, echo: tuple[str, echo_mod.EchoUpstream], path: str
+) -> None:
     before = len(echo[1].seen)
     with socket.create_connection(("127.0.0.1", stack.port), timeout=10) as sock:
-        sock.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {stack.api_key}"
-                     "\r\nConnection: close\r\n\r\n".encode())
+        sock.sendall(
+            f"GET {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {stack.api_key}"
+            "\r\nConnection: close\r\n\r\n".encode()
+        )
         reply = _read_all(sock)
     status = int(reply.split(b" ", 2)[1])
     assert 400 <= status < 500, reply[:200]
@@ -117,12 +147,15 @@ def test_at_sign_does_not_change_host(stack: TrunklineProcess) -> None:
     assert r.json()["raw_path"] == "/@evil.example/x"
 
 
-def test_crlf_in_headers_is_refused(stack: TrunklineProcess,
-                                    echo: tuple[str, echo_mod.EchoUpstream]) -> None:
+def test_crlf_in_headers_is_refused(
+    stack: TrunklineProcess, echo: tuple[str, echo_mod.EchoUpstream]
+) -> None:
     before = len(echo[1].seen)
     with socket.create_connection(("127.0.0.1", stack.port), timeout=10) as sock:
-        sock.sendall(f"GET /quo/v1/x HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {stack.api_key}"
-                     "\r\nX-Evil: a\rInjected: b\r\nConnection: close\r\n\r\n".encode())
+        sock.sendall(
+            f"GET /quo/v1/x HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {stack.api_key}"
+            "\r\nX-Evil: a\rInjected: b\r\nConnection: close\r\n\r\n".encode()
+        )
         reply = _read_all(sock)
     assert reply.startswith(b"HTTP/1.1 400")
     assert len(echo[1].seen) == before
@@ -133,8 +166,9 @@ def test_large_response_streams(stack: TrunklineProcess) -> None:
     rss_before = _peak_rss_kb(stack)
     digest = hashlib.sha256()
     got = 0
-    with httpx.stream("GET", f"{stack.url}/quo/big/{size}", headers=stack.headers(),
-                      timeout=60) as r:
+    with httpx.stream(
+        "GET", f"{stack.url}/quo/big/{size}", headers=stack.headers(), timeout=60
+    ) as r:
         assert r.status_code == 200 and r.headers["content-length"] == str(size)
         for chunk in r.iter_raw(1 << 20):
             digest.update(chunk)

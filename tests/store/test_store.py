@@ -30,8 +30,13 @@ async def env(store_url: str) -> AsyncIterator[tuple[object, connections.Context
     await migrate(engine)
     await migrate(engine)  # idempotent
     http = aiohttp.ClientSession()
-    ctx = connections.Context(Catalogue.load(), Vault(parse_keys(new_key_line(), "test")), http,
-                              "http://127.0.0.1:1", 3600)
+    ctx = connections.Context(
+        Catalogue.load(),
+        Vault(parse_keys(new_key_line(), "test")),
+        http,
+        "http://127.0.0.1:1",
+        3600,
+    )
     try:
         yield sessions(engine), ctx
     finally:

@@ -70,11 +70,21 @@ class EchoUpstream:
         auth = headers.get("authorization", "")
         if path == "/v1/phone-numbers":
             if auth != EXPECTED_AUTH["quo"]:
-                await _json(send, 401, {"message": "Invalid API key", "code": "0400401",
-                                        "status": 401, "docs": "https://x", "title": "Unauthorized"})
+                await _json(
+                    send,
+                    401,
+                    {
+                        "message": "Invalid API key",
+                        "code": "0400401",
+                        "status": 401,
+                        "docs": "https://x",
+                        "title": "Unauthorized",
+                    },
+                )
                 return
-            await _json(send, 200, {"data": [{"id": "PNabc", "number": "+15555550123",
-                                              "name": "Main"}]})
+            await _json(
+                send, 200, {"data": [{"id": "PNabc", "number": "+15555550123", "name": "Main"}]}
+            )
             return
         if path == "/v3/a.json":
             if auth != EXPECTED_AUTH["callrail"]:
@@ -84,17 +94,31 @@ class EchoUpstream:
             return
         if path.startswith("/2010-04-01/Accounts/") and path.count("/") == 3:
             if auth != EXPECTED_AUTH["twilio"]:
-                await _json(send, 401, {"code": 20003, "message": "Authenticate",
-                                        "more_info": "https://www.twilio.com/docs/errors/20003",
-                                        "status": 401})
+                await _json(
+                    send,
+                    401,
+                    {
+                        "code": 20003,
+                        "message": "Authenticate",
+                        "more_info": "https://www.twilio.com/docs/errors/20003",
+                        "status": 401,
+                    },
+                )
                 return
             await _json(send, 200, {"sid": TWILIO_SID, "friendly_name": "Test", "status": "active"})
             return
         if path.startswith("/big/"):
             total = int(path.split("/")[2])
-            await send({"type": "http.response.start", "status": 200,
-                        "headers": [(b"content-type", b"audio/mpeg"),
-                                    (b"content-length", str(total).encode())]})
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 200,
+                    "headers": [
+                        (b"content-type", b"audio/mpeg"),
+                        (b"content-length", str(total).encode()),
+                    ],
+                }
+            )
             block = b"\xab" * (1 << 16)
             left = total
             while left > 0:
@@ -106,16 +130,24 @@ class EchoUpstream:
             await asyncio.sleep(float(path.split("/")[2]))
         if path.startswith("/status/"):
             code = int(path.split("/")[2])
-            await _json(send, code, {"message": f"upstream said {code}", "code": code},
-                        extra=[(b"x-upstream", b"yes"), (b"retry-after", b"7")])
+            await _json(
+                send,
+                code,
+                {"message": f"upstream said {code}", "code": code},
+                extra=[(b"x-upstream", b"yes"), (b"retry-after", b"7")],
+            )
             return
         await _json(send, 200, record, extra=[(b"x-upstream", b"echo"), (b"connection", b"close")])
 
 
-async def _json(send: Any, status: int, body: Any, extra: list[tuple[bytes, bytes]] | None = None
-                ) -> None:
+async def _json(
+    send: Any, status: int, body: Any, extra: list[tuple[bytes, bytes]] | None = None
+) -> None:
     data = orjson.dumps(body)
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode()),
-               *(extra or [])]
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(data)).encode()),
+        *(extra or []),
+    ]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": data})

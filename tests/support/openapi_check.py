@@ -45,9 +45,7 @@ class SpecChecker:
         ]
         # Longer literal templates first, so /v1/calls/{id} does not shadow a literal path.
         self._routes.sort(key=lambda r: r[1].count("{"))
-        resource = Resource.from_contents(
-            self.spec, default_specification=_draft_for(self.is_31)
-        )
+        resource = Resource.from_contents(self.spec, default_specification=_draft_for(self.is_31))
         self._registry: Registry[Any] = Registry().with_resource("urn:spec", resource)
 
     @staticmethod
@@ -70,8 +68,8 @@ class SpecChecker:
         template, op = self.operation(request.method, request.url.path)
         responses = op.get("responses", {})
         code = str(response.status_code)
-        documented = responses.get(code) or responses.get(f"{code[0]}XX") or responses.get(
-            "default"
+        documented = (
+            responses.get(code) or responses.get(f"{code[0]}XX") or responses.get("default")
         )
         assert documented is not None, (
             f"{request.method} {template}: status {code} is not documented "

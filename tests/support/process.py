@@ -18,8 +18,13 @@ BIN = Path(sys.executable).parent / "trunkline"
 
 
 class TrunklineProcess:
-    def __init__(self, data_dir: Path, env: dict[str, str] | None = None,
-                 args: list[str] | None = None, port: int | None = None) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        env: dict[str, str] | None = None,
+        args: list[str] | None = None,
+        port: int | None = None,
+    ) -> None:
         self.data_dir = data_dir
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -34,9 +39,18 @@ class TrunklineProcess:
     def start(self, timeout: float = 30) -> TrunklineProcess:
         with open(self.stdout_path, "wb") as out, open(self.stderr_path, "wb") as err:
             self.proc = subprocess.Popen(
-                [str(BIN), "serve", "--port", str(self.port), "--data-dir", str(self.data_dir),
-                 *self.args],
-                stdout=out, stderr=err, env=self.env,
+                [
+                    str(BIN),
+                    "serve",
+                    "--port",
+                    str(self.port),
+                    "--data-dir",
+                    str(self.data_dir),
+                    *self.args,
+                ],
+                stdout=out,
+                stderr=err,
+                env=self.env,
             )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -78,9 +92,15 @@ class TrunklineProcess:
     def headers(self, key: str | None = None) -> dict[str, str]:
         return {"Authorization": f"Bearer {key or self.api_key}"}
 
-    def cli(self, *args: str, input: str | None = None, env: dict[str, str] | None = None
-            ) -> subprocess.CompletedProcess[str]:
-        full_env = {**self.env, "TRUNKLINE_URL": self.url, "TRUNKLINE_API_KEY": self.api_key or "",
-                    **(env or {})}
-        return subprocess.run([str(BIN), *args], capture_output=True, text=True, env=full_env,
-                              input=input, timeout=60)
+    def cli(
+        self, *args: str, input: str | None = None, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        full_env = {
+            **self.env,
+            "TRUNKLINE_URL": self.url,
+            "TRUNKLINE_API_KEY": self.api_key or "",
+            **(env or {}),
+        }
+        return subprocess.run(
+            [str(BIN), *args], capture_output=True, text=True, env=full_env, input=input, timeout=60
+        )

@@ -20,8 +20,20 @@ from trunkline.errors import ConfigError
 
 PROVIDERS_DIR = Path(__file__).parent / "providers"
 RESERVED = frozenset(
-    {"connections", "connect", "apps", "mcp", "sandbox", "webhooks", "events", "healthz",
-     "metrics", "user", ".well-known", "oauth"}
+    {
+        "connections",
+        "connect",
+        "apps",
+        "mcp",
+        "sandbox",
+        "webhooks",
+        "events",
+        "healthz",
+        "metrics",
+        "user",
+        ".well-known",
+        "oauth",
+    }
 )
 
 

@@ -39,7 +39,7 @@ class CredentialField(Strict):
 
 
 class ApiKeyAuth(Strict):
-    """A header built from a template over the credential fields, e.g. ``Token token="{api_key}"``."""
+    """A header from a template over the credential fields: ``Token token="{api_key}"``."""
 
     mode: Literal["API_KEY"]
     header: str = "Authorization"
@@ -129,8 +129,13 @@ class Provider(Strict):
             "method": self.method,
             "docs_url": str(self.docs_url),
             "credentials": [
-                {"name": f.name, "title": f.title, "help": f.help, "secret": f.secret,
-                 "pattern": f.pattern}
+                {
+                    "name": f.name,
+                    "title": f.title,
+                    "help": f.help,
+                    "secret": f.secret,
+                    "pattern": f.pattern,
+                }
                 for f in self.credentials
             ],
             "limits": [limit.model_dump() for limit in self.limits],

@@ -56,8 +56,11 @@ def keys_revoke(
 def vault_rotate(data_dir: DataDir = None, json: JsonFlag = False) -> None:
     """Encrypt every stored credential under a new master key (servers keep running)."""
     result = _run(tasks.rotate(settings_from(data_dir=data_dir)))
-    summary = {"primary_key": result.new_kid, "reencrypted": result.reencrypted,
-               "key_ids": result.key_ids}
+    summary = {
+        "primary_key": result.new_kid,
+        "reencrypted": result.reencrypted,
+        "key_ids": result.key_ids,
+    }
     if wants_json(json):
         emit_json(summary)
     else:

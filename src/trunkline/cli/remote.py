@@ -38,8 +38,10 @@ def list_(
 ) -> None:
     """List connections, oldest first."""
     try:
-        rows = [c.model_dump(mode="json") for c in _client().connections.list(
-            app=app, status=status, limit=limit)]
+        rows = [
+            c.model_dump(mode="json")
+            for c in _client().connections.list(app=app, status=status, limit=limit)
+        ]
     except TrunklineClientError as exc:
         raise _fail(exc) from None
     if wants_json(json):
@@ -131,8 +133,7 @@ def api(
         kwargs["content"] = _read_data(data)
         headers.setdefault("Content-Type", "application/json")
     try:
-        response = _client().request(method, path, connection=connection, headers=headers,
-                                     **kwargs)
+        response = _client().request(method, path, connection=connection, headers=headers, **kwargs)
     except TrunklineClientError as exc:
         raise _fail(exc) from None
     _print_body(response.content, response.headers.get("content-type", ""))

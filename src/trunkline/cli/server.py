@@ -33,7 +33,9 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Address to bind.")] = None,
     port: Annotated[int | None, typer.Option(help=f"Port (default {DEFAULT_PORT}).")] = None,
     data_dir: DataDir = None,
-    no_sandbox: Annotated[bool, typer.Option("--no-sandbox", help="Do not mount sandboxes.")] = False,
+    no_sandbox: Annotated[
+        bool, typer.Option("--no-sandbox", help="Do not mount sandboxes.")
+    ] = False,
 ) -> None:
     """Run everything in one process: control API, connect page, gateway and sandboxes."""
     settings = settings_from(
@@ -86,8 +88,15 @@ def sandbox(
 def _run(app: Any, host: str, port: int) -> None:
     try:
         uvicorn.run(
-            app, host=host, port=port, log_level="warning", access_log=False,
-            server_header=False, date_header=True, lifespan="on", timeout_graceful_shutdown=5,
+            app,
+            host=host,
+            port=port,
+            log_level="warning",
+            access_log=False,
+            server_header=False,
+            date_header=True,
+            lifespan="on",
+            timeout_graceful_shutdown=5,
         )
     except (OSError, SystemExit) as exc:
         errors.print(f"[red]server stopped:[/red] {exc}")

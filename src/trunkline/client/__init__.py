@@ -1,9 +1,9 @@
 """The typed Python SDK for trunkline (and any Maton-compatible gateway).
 
-    >>> from trunkline.client import Client
-    >>> client = Client()            # TRUNKLINE_URL / TRUNKLINE_API_KEY, or MATON_* fallbacks
-    >>> client.connections.list(app="quo")
-    >>> client.request("GET", "/quo/v1/phone-numbers").json()
+>>> from trunkline.client import Client
+>>> client = Client()            # TRUNKLINE_URL / TRUNKLINE_API_KEY, or MATON_* fallbacks
+>>> client.connections.list(app="quo")
+>>> client.request("GET", "/quo/v1/phone-numbers").json()
 """
 
 from trunkline.client._client import AsyncClient, Client

@@ -43,8 +43,9 @@ class _Connections:
         limit: int | None = None,
     ) -> list[Connection]:
         body = self._client._control(
-            "GET", "/connections", params=_params(app=app, status=status, method=method,
-                                                  limit=limit)
+            "GET",
+            "/connections",
+            params=_params(app=app, status=status, method=method, limit=limit),
         )
         return [Connection.model_validate(c) for c in body["connections"]]
 
@@ -55,8 +56,9 @@ class _Connections:
         method: str | None = None,
         credentials: Mapping[str, str] | None = None,
     ) -> Connection:
-        payload = _params(app=app, method=method,
-                          credentials=dict(credentials) if credentials else None)
+        payload = _params(
+            app=app, method=method, credentials=dict(credentials) if credentials else None
+        )
         body = self._client._control("POST", "/connections", json=payload)
         return Connection.model_validate(body["connection"])
 
@@ -84,8 +86,11 @@ class Client:
         self.base_url = resolve_base_url(base_url)
         self.api_key = resolve_api_key(api_key)
         self._http = httpx.Client(
-            base_url=self.base_url, headers=_headers(self.api_key), timeout=timeout,
-            transport=transport, trust_env=False,
+            base_url=self.base_url,
+            headers=_headers(self.api_key),
+            timeout=timeout,
+            transport=transport,
+            trust_env=False,
         )
         self.connections = _Connections(self)
 
@@ -109,8 +114,15 @@ class Client:
         if connection:
             extra["Maton-Connection"] = connection
         try:
-            return self._http.request(method.upper(), path, params=params, json=json, data=data,
-                                      content=content, headers=extra)
+            return self._http.request(
+                method.upper(),
+                path,
+                params=params,
+                json=json,
+                data=data,
+                content=content,
+                headers=extra,
+            )
         except httpx.HTTPError as exc:
             raise TrunklineClientError(f"cannot reach {self.base_url}: {exc}") from exc
 
@@ -143,17 +155,22 @@ class _AsyncConnections:
         limit: int | None = None,
     ) -> list[Connection]:
         body = await self._client._control(
-            "GET", "/connections", params=_params(app=app, status=status, method=method,
-                                                  limit=limit)
+            "GET",
+            "/connections",
+            params=_params(app=app, status=status, method=method, limit=limit),
         )
         return [Connection.model_validate(c) for c in body["connections"]]
 
     async def create(
-        self, app: str, *, method: str | None = None,
+        self,
+        app: str,
+        *,
+        method: str | None = None,
         credentials: Mapping[str, str] | None = None,
     ) -> Connection:
-        payload = _params(app=app, method=method,
-                          credentials=dict(credentials) if credentials else None)
+        payload = _params(
+            app=app, method=method, credentials=dict(credentials) if credentials else None
+        )
         body = await self._client._control("POST", "/connections", json=payload)
         return Connection.model_validate(body["connection"])
 
@@ -181,8 +198,11 @@ class AsyncClient:
         self.base_url = resolve_base_url(base_url)
         self.api_key = resolve_api_key(api_key)
         self._http = httpx.AsyncClient(
-            base_url=self.base_url, headers=_headers(self.api_key), timeout=timeout,
-            transport=transport, trust_env=False,
+            base_url=self.base_url,
+            headers=_headers(self.api_key),
+            timeout=timeout,
+            transport=transport,
+            trust_env=False,
         )
         self.connections = _AsyncConnections(self)
 
@@ -206,8 +226,15 @@ class AsyncClient:
         if connection:
             extra["Maton-Connection"] = connection
         try:
-            return await self._http.request(method.upper(), path, params=params, json=json,
-                                            data=data, content=content, headers=extra)
+            return await self._http.request(
+                method.upper(),
+                path,
+                params=params,
+                json=json,
+                data=data,
+                content=content,
+                headers=extra,
+            )
         except httpx.HTTPError as exc:
             raise TrunklineClientError(f"cannot reach {self.base_url}: {exc}") from exc
 

@@ -35,8 +35,10 @@ class RequestId:
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []),
-                                      (b"x-request-id", request_id.encode())]
+                message["headers"] = [
+                    *message.get("headers", []),
+                    (b"x-request-id", request_id.encode()),
+                ]
             await send(message)
 
         await self.app(scope, receive, send_with_id)
@@ -94,8 +96,11 @@ def error_response(request: Request, exc: Exception) -> Response:
         body = render_error(exc.status_code, code, str(exc.detail), rid)
         return Response(body, exc.status_code, exc.headers, "application/json")
     log.exception("unhandled error", extra={"fields": {"request_id": rid}})
-    return Response(render_error(500, "internal_error", "internal error", rid), 500,
-                    media_type="application/json")
+    return Response(
+        render_error(500, "internal_error", "internal error", rid),
+        500,
+        media_type="application/json",
+    )
 
 
 EXCEPTION_HANDLERS: dict[Any, Any] = {

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import text
 from starlette.requests import Request
 from starlette.routing import Route
 
@@ -105,7 +106,7 @@ async def get_app(request: Request) -> JSON:
 async def healthz(request: Request) -> JSON:
     services = request.app.state.services
     async with services.sessions() as db:
-        await db.execute(connections.select(1))
+        await db.execute(text("select 1"))
     return JSON({"status": "ok", "apps": sorted(services.catalogue.providers)})
 
 

@@ -36,16 +36,35 @@ log = logging.getLogger("trunkline.access")
 # Never forwarded upstream: the caller's own credentials and routing, and hop-by-hop headers.
 DROP_REQUEST = frozenset(
     {
-        b"host", b"authorization", b"maton-connection", b"cookie", b"connection", b"keep-alive",
-        b"proxy-authenticate", b"proxy-authorization", b"te", b"trailer", b"transfer-encoding",
-        b"upgrade", b"content-length", b"expect",
+        b"host",
+        b"authorization",
+        b"maton-connection",
+        b"cookie",
+        b"connection",
+        b"keep-alive",
+        b"proxy-authenticate",
+        b"proxy-authorization",
+        b"te",
+        b"trailer",
+        b"transfer-encoding",
+        b"upgrade",
+        b"content-length",
+        b"expect",
     }
 )
 # Never passed back: hop-by-hop and framing (the server frames the response itself).
 DROP_RESPONSE = frozenset(
     {
-        b"connection", b"keep-alive", b"proxy-authenticate", b"proxy-authorization", b"te",
-        b"trailer", b"transfer-encoding", b"upgrade", b"server", b"date",
+        b"connection",
+        b"keep-alive",
+        b"proxy-authenticate",
+        b"proxy-authorization",
+        b"te",
+        b"trailer",
+        b"transfer-encoding",
+        b"upgrade",
+        b"server",
+        b"date",
     }
 )
 SMALL_BODY = 1 << 20
@@ -113,15 +132,19 @@ class Gateway:
         resolved = await self.resolver.connection(account, provider, wanted or "")
         record["connection"] = resolved.connection_id
 
-        forward = [(n, v) for n, v in headers if n not in DROP_REQUEST and not n.startswith(
-            b"x-maton-")]
+        forward = [
+            (n, v) for n, v in headers if n not in DROP_REQUEST and not n.startswith(b"x-maton-")
+        ]
         forward.extend(resolved.headers)
         body, length = await self._body(headers, receive)
         if length is not None:
             forward.append((b"content-length", str(length).encode()))
         query = scope.get("query_string", b"")
-        url = self.catalogue.upstream(app) + upstream_path + ("?" + query.decode("latin-1")
-                                                                if query else "")
+        url = (
+            self.catalogue.upstream(app)
+            + upstream_path
+            + ("?" + query.decode("latin-1") if query else "")
+        )
         await self.throttle.acquire(resolved.connection_id, provider.limits)
         upstream_started = time.perf_counter()
         try:
@@ -135,11 +158,14 @@ class Gateway:
             ) as response:
                 record["status"] = response.status
                 out = [
-                    (n.lower(), v) for n, v in response.raw_headers if n.lower() not in DROP_RESPONSE
+                    (n.lower(), v)
+                    for n, v in response.raw_headers
+                    if n.lower() not in DROP_RESPONSE
                 ]
                 out.append((b"x-request-id", request_id.encode()))
-                await send({"type": "http.response.start", "status": response.status,
-                            "headers": out})
+                await send(
+                    {"type": "http.response.start", "status": response.status, "headers": out}
+                )
                 async for chunk in response.content.iter_chunked(CHUNK):
                     await send({"type": "http.response.body", "body": chunk, "more_body": True})
                 await send({"type": "http.response.body", "body": b"", "more_body": False})

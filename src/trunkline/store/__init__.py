@@ -3,5 +3,13 @@
 from trunkline.store.db import AsyncSession, make_engine, migrate, sessions
 from trunkline.store.models import Account, ApiKey, Base, Connection
 
-__all__ = ["Account", "ApiKey", "AsyncSession", "Base", "Connection", "make_engine", "migrate",
-           "sessions"]
+__all__ = [
+    "Account",
+    "ApiKey",
+    "AsyncSession",
+    "Base",
+    "Connection",
+    "make_engine",
+    "migrate",
+    "sessions",
+]

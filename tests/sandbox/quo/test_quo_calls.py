@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from .helpers import MAIN_LINE, SEED, Receiver
+from .helpers import MAIN_LINE, SEED, Receiver, wait_for
 
 CALLER = "+14085550163"  # Priya Raman, a seeded contact
 ALL_CALL_EVENTS = {
@@ -93,8 +93,6 @@ def test_hang_up_during_the_conversation(api: httpx.Client, control: httpx.Clien
     api_call = api.get(f"/v1/calls/{call['id']}").json()["data"]
     assert api_call["status"] == "ringing"
     # Ring time is 4 s at speed 20: 0.2 s. Wait for the answer, then hang up.
-    from .helpers import wait_for
-
     wait_for(lambda: api.get(f"/v1/calls/{call['id']}").json()["data"]["status"] == "in-progress")
     ended = control.post(f"/_sandbox/calls/{call['id']}/hangup").json()["data"]
     assert ended["status"] == "completed" and 1 <= ended["duration"] < 600

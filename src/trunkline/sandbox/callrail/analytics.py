@@ -89,7 +89,9 @@ async def call_summary(ctx: Ctx) -> Response:
             buckets.setdefault(GROUPS[group](call, ctx), []).append(call)
         ordered = sorted(buckets.items(), key=lambda kv: (-len(kv[1]), str(kv[0])))
         result["grouped_by"] = group
-        result["grouped_results"] = [{"key": key, **metrics(group_calls, fields)} for key, group_calls in ordered]
+        result["grouped_results"] = [
+            {"key": key, **metrics(group_calls, fields)} for key, group_calls in ordered
+        ]
     return reply(result)
 
 

@@ -59,13 +59,17 @@ def for_source_tracker(tracker: dict[str, Any]) -> Attribution:
     return result
 
 
-def _source_label(kind: str | None, source: dict[str, Any], tracker: dict[str, Any]) -> tuple[
-    str, str
-]:
+def _source_label(
+    kind: str | None, source: dict[str, Any], tracker: dict[str, Any]
+) -> tuple[str, str]:
     if kind == "search":
         engine = str(source.get("search_engine", "google")).capitalize()
         paid = source.get("search_type") == "paid"
-        label = "Google Ads" if paid and engine == "Google" else f"{engine} {'Paid' if paid else 'Organic'}"
+        label = (
+            "Google Ads"
+            if paid and engine == "Google"
+            else f"{engine} {'Paid' if paid else 'Organic'}"
+        )
         return label, "cpc" if paid else "organic"
     if kind == "google_my_business":
         return "Google My Business", "organic"

@@ -4,6 +4,7 @@ place outbound calls, and the recording, transcription and page-view sub-resourc
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 from starlette.responses import Response
@@ -113,8 +114,13 @@ async def create_call(ctx: Ctx) -> Response:
     ctx.world.limits.check("outbound_calls", ctx.account_id)
     company = ctx.world.table("companies")[str(tracker["company_id"])]
     call = lifecycle.start_outbound(
-        ctx.world, company=company, tracker=tracker, business_phone=business,
-        customer_phone=customer, agent=agent, base_url=ctx.base_url,
+        ctx.world,
+        company=company,
+        tracker=tracker,
+        business_phone=business,
+        customer_phone=customer,
+        agent=agent,
+        base_url=ctx.base_url,
     )
     return reply(_view(ctx).render(call, []), 201)
 
@@ -154,15 +160,13 @@ async def get_transcription(ctx: Ctx) -> Response:
 async def list_page_views(ctx: Ctx) -> Response:
     call = find_call(ctx)
     zone = ctx.zone()
-    from datetime import UTC, datetime
-
     views = [
         {
             "referrer_url": view["referrer_url"],
             "page_url": view["page_url"],
-            "created_at": datetime.fromtimestamp(view["_at"], UTC).astimezone(zone).isoformat(
-                timespec="seconds"
-            ),
+            "created_at": datetime.fromtimestamp(view["_at"], UTC)
+            .astimezone(zone)
+            .isoformat(timespec="seconds"),
         }
         for view in call["_page_views"]
     ]

@@ -149,7 +149,9 @@ class CallView:
         return str(name).title() if name else None
 
     def _field_formatted_customer_name_or_phone_number(self, call: Doc) -> str | None:
-        return self._field_formatted_customer_name(call) or self._field_formatted_customer_phone_number(call)
+        return self._field_formatted_customer_name(
+            call
+        ) or self._field_formatted_customer_phone_number(call)
 
     def _field_formatted_customer_phone_number(self, call: Doc) -> str | None:
         return phones.formatted(call.get("customer_phone_number"))

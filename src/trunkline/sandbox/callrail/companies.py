@@ -25,6 +25,10 @@ COOKIE_UNITS = ("months", "weeks", "days")
 COOKIE_MAX_DAYS = {"months": 30, "weeks": 7, "days": 1}
 
 
+def script_url(number: int, token: str) -> str:
+    return f"//cdn.callrail.com/companies/{number}/{token}/12/swap.js"
+
+
 def show(ctx: Ctx, company: Doc) -> Doc:
     requested = ctx.query.fields(EXTRAS) if ctx.request.method == "GET" else []
     return present(
@@ -61,7 +65,7 @@ async def create_company(ctx: Ctx) -> Response:
     body = await ctx.body()
     name = body_text(body, "name", required=True)
     world = ctx.world
-    company = {
+    company: Doc = {
         "id": world.new_id("COM"),
         "name": name,
         "status": "active",
@@ -69,7 +73,7 @@ async def create_company(ctx: Ctx) -> Response:
         "created_at": times.store(world.now()),
         "disabled_at": None,
         "dni_active": None,
-        "script_url": f"//cdn.callrail.com/companies/{world.next_number('legacy')}/{world.ids.hex(20)}/12/swap.js",
+        "script_url": script_url(world.next_number("legacy"), world.ids.hex(20)),
         "callscore_enabled": False,
         "lead_scoring_enabled": False,
         "swap_exclude_jquery": None,

@@ -31,9 +31,9 @@ def not_found(message: str = "Not found") -> CallRailError:
     return CallRailError(404, message)
 
 
-def forbidden(message: str = "You do not have permission to perform the requested action") -> (
-    CallRailError
-):
+def forbidden(
+    message: str = "You do not have permission to perform the requested action",
+) -> CallRailError:
     return CallRailError(403, message)
 
 

@@ -72,7 +72,9 @@ def _with_query(url: str, query: dict[str, str]) -> str:
     return f"{url}{'&' if '?' in url else '?'}{urlencode(query)}"
 
 
-def emit_call(world: World, call: Doc, stage: str, base_url: str, changes: list[str] | None = None) -> int:
+def emit_call(
+    world: World, call: Doc, stage: str, base_url: str, changes: list[str] | None = None
+) -> int:
     hook = CALL_HOOKS.get((str(call["direction"]), stage))
     if hook is None or not hook_urls(world, str(call["company_id"]), hook):
         return 0

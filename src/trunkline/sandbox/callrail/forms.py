@@ -10,7 +10,7 @@ from typing import Any
 
 from starlette.responses import Response
 
-from trunkline.sandbox.callrail import attribution, events, seed_activity, tagging, times
+from trunkline.sandbox.callrail import attribution, events, phones, seed_activity, tagging, times
 from trunkline.sandbox.callrail.calls import parse_money
 from trunkline.sandbox.callrail.errors import bad_request, forbidden, not_found
 from trunkline.sandbox.callrail.pagination import offset_page
@@ -22,7 +22,15 @@ from trunkline.sandbox.callrail.world import Doc, World
 EXTRAS = ("company_name", "lead_status", "value", "note", "tags", "utm_source", "utm_medium",
           "utm_campaign", "form_name", "timeline_url", "milestones")  # fmt: skip
 SUMMARY_FIELDS = ("total_forms", "first_forms", "leads")
-SUMMARY_GROUPS = ("source", "keywords", "campaign", "referrer", "landing_page", "form_name", "company")
+SUMMARY_GROUPS = (
+    "source",
+    "keywords",
+    "campaign",
+    "referrer",
+    "landing_page",
+    "form_name",
+    "company",
+)
 
 
 def _require_form_tracking(ctx: Ctx) -> None:
@@ -35,7 +43,9 @@ def show(ctx: Ctx, form: Doc, requested: list[str]) -> Doc:
     company = ctx.world.table("companies").get(str(form["company_id"]), {})
     formatted = {
         "formatted_customer_phone_number": _dashed(form.get("customer_phone_number")),
-        "formatted_customer_name": str(form["customer_name"]).title() if form.get("customer_name") else None,
+        "formatted_customer_name": str(form["customer_name"]).title()
+        if form.get("customer_name")
+        else None,
     }
     shown.update(formatted)
     if "company_name" in requested:
@@ -44,21 +54,27 @@ def show(ctx: Ctx, form: Doc, requested: list[str]) -> Doc:
         shown["timeline_url"] = ctx.api_url(f"/leads/{form['person_id']}/timeline.json")
     if "milestones" in requested:
         touch = attribution.milestone(form["_visit"], times.utc(form["submitted_at"]))
-        shown["milestones"] = {"first_touch": touch, "lead_created": touch, "qualified": touch, "last_touch": touch}
+        shown["milestones"] = {
+            "first_touch": touch,
+            "lead_created": touch,
+            "qualified": touch,
+            "last_touch": touch,
+        }
     return shown
 
 
 def _dashed(number: Any) -> str | None:
-    from trunkline.sandbox.callrail.phones import formatted
-
-    return formatted(number) if number else None
+    return phones.formatted(number) if number else None
 
 
 def _selected(ctx: Ctx) -> list[Doc]:
     q = ctx.query
     bounds = times.window(
-        q.choice("date_range", times.DATE_RANGES), q.text("start_date"), q.text("end_date"),
-        ctx.world.now(), ctx.zone(),
+        q.choice("date_range", times.DATE_RANGES),
+        q.text("start_date"),
+        q.text("end_date"),
+        ctx.world.now(),
+        ctx.zone(),
     )
     company_id = q.text("company_id")
     lead = q.choice("lead_status", ("good_lead", "not_a_lead", "not_scored"))
@@ -87,7 +103,9 @@ async def list_forms(ctx: Ctx) -> Response:
 
 
 def find_form(ctx: Ctx) -> Doc:
-    form = ctx.world.find("form_submissions", ctx.account_id, ctx.request.path_params["submission_id"])
+    form = ctx.world.find(
+        "form_submissions", ctx.account_id, ctx.request.path_params["submission_id"]
+    )
     if form["_spam"]:
         raise not_found()
     return form
@@ -99,7 +117,8 @@ async def get_form(ctx: Ctx) -> Response:
 
 def submit(world: World, account_id: str, body: dict[str, Any], base_url: str) -> Doc:
     """Record a submission and send the Form Submission webhook (API and control API)."""
-    fields = body.get("form_submission") if isinstance(body.get("form_submission"), dict) else body
+    nested = body.get("form_submission")
+    fields: dict[str, Any] = nested if isinstance(nested, dict) else body
     company_id = body_text(fields, "company_id", required=True) or ""
     company = world.find("companies", account_id, company_id)
     form_url = body_text(fields, "form_url", required=True) or ""
@@ -120,9 +139,14 @@ def submit(world: World, account_id: str, body: dict[str, Any], base_url: str) -
     )
     world.save()
     payload = {k: v for k, v in form.items() if not k.startswith("_")}
-    payload.update(id=form["_numeric_id"], resource_id=form["id"], company_id=company["_numeric_id"],
-                   company_resource_id=company["id"], submitted_at=times.local(
-                       form["submitted_at"], times.zone_named(company["time_zone"], "UTC")))  # fmt: skip
+    zone = times.zone_named(company["time_zone"], "UTC")
+    payload.update(
+        id=form["_numeric_id"],
+        resource_id=form["id"],
+        company_id=company["_numeric_id"],
+        company_resource_id=company["id"],
+        submitted_at=times.local(form["submitted_at"], zone),
+    )
     events.emit(world, str(company["id"]), "form_captured_webhook", payload)
     return form
 
@@ -165,8 +189,11 @@ async def forms_summary(ctx: Ctx) -> Response:
     group = ctx.query.choice("group_by", SUMMARY_GROUPS)
     forms = _selected(ctx)
     bounds = times.window(
-        ctx.query.text("date_range"), ctx.query.text("start_date"), ctx.query.text("end_date"),
-        ctx.world.now(), ctx.zone(),
+        ctx.query.text("date_range"),
+        ctx.query.text("start_date"),
+        ctx.query.text("end_date"),
+        ctx.world.now(),
+        ctx.zone(),
     )
     assert bounds is not None
     result: dict[str, Any] = {

@@ -44,7 +44,11 @@ async def list_integrations(ctx: Ctx) -> Response:
     if not company_id:
         raise bad_request("Missing required parameter: company_id")
     ctx.world.find("companies", ctx.account_id, company_id)
-    found = [i for i in ctx.world.scoped("integrations", ctx.account_id) if i["_company_id"] == company_id]
+    found = [
+        i
+        for i in ctx.world.scoped("integrations", ctx.account_id)
+        if i["_company_id"] == company_id
+    ]
     page = offset_page(ctx.query, sorted(found, key=lambda i: int(i["id"])), "integrations")
     page["integrations"] = [show(ctx, i) for i in page["integrations"]]
     return reply(page)

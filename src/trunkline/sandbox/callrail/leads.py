@@ -6,7 +6,7 @@ from typing import Any
 
 from starlette.responses import Response
 
-from trunkline.sandbox.callrail import times, textmodel
+from trunkline.sandbox.callrail import textmodel, times
 from trunkline.sandbox.callrail.pagination import offset_page
 from trunkline.sandbox.callrail.routing import Ctx, reply
 from trunkline.sandbox.callrail.views import present, sort_records
@@ -18,7 +18,9 @@ async def list_leads(ctx: Ctx) -> Response:
     company_id = ctx.query.text("company_id")
     if company_id:
         people = [p for p in people if p["company_id"] == company_id]
-    people = sort_records(ctx, people, ("created_at", "name", "email"), "created_at", newest_first=True)
+    people = sort_records(
+        ctx, people, ("created_at", "name", "email"), "created_at", newest_first=True
+    )
     page = offset_page(ctx.query, people, "leads")
     page["leads"] = [present(p, utc_fields=("created_at",)) for p in page["leads"]]
     return reply(page)
@@ -61,7 +63,9 @@ def _events(ctx: Ctx, person: Doc) -> list[Doc]:
                 {
                     "type": "sms",
                     "id": convo["id"],
-                    "event_date": times.utc(first[0]["created_at"] if first else convo["last_message_at"]),
+                    "event_date": times.utc(
+                        first[0]["created_at"] if first else convo["last_message_at"]
+                    ),
                     "message_content": first[0]["content"] if first else None,
                     "message_phone_number": convo["customer_phone_number"],
                     "message_type": "sms",
@@ -89,8 +93,12 @@ def _summary(person: Doc, events: list[Doc]) -> dict[str, Any]:
         "customer_name": person["name"],
         "customer_phone_number": person["phone"],
         "total_interactions": len(events),
-        "first_touch": {"touchpoint_type": first["type"], "created_at": first["event_date"]} if first else None,
-        "last_touch": {"touchpoint_type": last["type"], "created_at": last["event_date"]} if last else None,
+        "first_touch": {"touchpoint_type": first["type"], "created_at": first["event_date"]}
+        if first
+        else None,
+        "last_touch": {"touchpoint_type": last["type"], "created_at": last["event_date"]}
+        if last
+        else None,
         "tags": [],
         "voice_assist": False,
         "transcript": False,

@@ -25,7 +25,11 @@ def _attribution_for(world: World, company: Doc, tracker: Doc) -> Doc:
 
 
 def _agent_for(world: World, company: Doc) -> Doc | None:
-    users = [u for u in world.scoped("users", str(company["_account"])) if company["id"] in u["companies"]]
+    users = [
+        u
+        for u in world.scoped("users", str(company["_account"]))
+        if company["id"] in u["companies"]
+    ]
     return users[0] if users else None
 
 
@@ -67,8 +71,14 @@ def start_inbound(
 
 
 def start_outbound(
-    world: World, *, company: Doc, tracker: Doc, business_phone: str, customer_phone: str,
-    agent: Doc | None, base_url: str,
+    world: World,
+    *,
+    company: Doc,
+    tracker: Doc,
+    business_phone: str,
+    customer_phone: str,
+    agent: Doc | None,
+    base_url: str,
 ) -> Doc:
     plan = callmodel.CallPlan(
         company=company,
@@ -93,7 +103,12 @@ def start_outbound(
 
 
 def _hang_up(
-    world: World, call_id: str, outcome: str, duration: int, tracker: Doc, agent: Doc | None,
+    world: World,
+    call_id: str,
+    outcome: str,
+    duration: int,
+    tracker: Doc,
+    agent: Doc | None,
     base_url: str,
 ) -> Callable[[], None]:
     def step() -> None:

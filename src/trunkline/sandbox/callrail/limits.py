@@ -31,8 +31,12 @@ class Bucket:
 
 def _bucket(defaults: tuple[int, int], override: dict[str, Any]) -> Bucket:
     return Bucket(
-        SlidingWindow(int(override.get("per_hour", defaults[0])), override.get("hour_seconds", 3600)),
-        SlidingWindow(int(override.get("per_day", defaults[1])), override.get("day_seconds", 86400)),
+        SlidingWindow(
+            int(override.get("per_hour", defaults[0])), override.get("hour_seconds", 3600)
+        ),
+        SlidingWindow(
+            int(override.get("per_day", defaults[1])), override.get("day_seconds", 86400)
+        ),
     )
 
 

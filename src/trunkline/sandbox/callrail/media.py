@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import struct
 import zlib
+from collections.abc import Awaitable, Callable
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
@@ -18,11 +19,18 @@ SILENT_MP3 = MP3_FRAME * 38
 
 def _png(width: int, height: int) -> bytes:
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
 
     header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
     rows = b"".join(b"\x00" + b"\x80" * width for _ in range(height))
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
 
 
 WAVEFORM_PNG = _png(120, 16)
@@ -37,7 +45,7 @@ def _recorded_call(world: World, request: Request) -> Doc | None:
     return call
 
 
-def routes_for(world: World) -> dict[str, object]:
+def routes_for(world: World) -> dict[str, Callable[[Request], Awaitable[Response]]]:
     async def audio(request: Request) -> Response:
         if _recorded_call(world, request) is None:
             return JSONResponse({"error": "Not found"}, 404)

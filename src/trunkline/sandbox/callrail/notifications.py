@@ -33,7 +33,9 @@ def show(ctx: Ctx, note: Doc) -> Doc:
     shown["company_name"] = company.get("name")
     shown["tracker_name"] = tracker.get("name")
     shown["agent_name"] = agent.get("name")
-    calls = ALERT_NAMES.get(str(note.get("alert_type")), "All Calls") if note["call_enabled"] else ""
+    calls = (
+        ALERT_NAMES.get(str(note.get("alert_type")), "All Calls") if note["call_enabled"] else ""
+    )
     texts = "All Texts" if note["sms_enabled"] else ""
     scope = tracker.get("name") or company.get("name") or "All Companies"
     shown["name"] = f"{' and '.join(p for p in (calls, texts) if p) or 'Nothing'} for {scope}"
@@ -41,7 +43,9 @@ def show(ctx: Ctx, note: Doc) -> Doc:
 
 
 def find_notification(ctx: Ctx) -> Doc:
-    return ctx.world.find("notifications", ctx.account_id, ctx.request.path_params["notification_id"])
+    return ctx.world.find(
+        "notifications", ctx.account_id, ctx.request.path_params["notification_id"]
+    )
 
 
 async def list_notifications(ctx: Ctx) -> Response:

@@ -27,7 +27,9 @@ def person_for(
     people: dict[str, Doc] = data.setdefault("people", {})
     for person in people.values():
         same_company = person["company_id"] == company["id"]
-        if same_company and ((phone and person["phone"] == phone) or (email and person["email"] == email)):
+        if same_company and (
+            (phone and person["phone"] == phone) or (email and person["email"] == email)
+        ):
             person["name"] = person["name"] or name
             person["email"] = person["email"] or email
             person["phone"] = person["phone"] or phone

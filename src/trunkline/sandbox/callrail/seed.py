@@ -12,12 +12,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from trunkline.sandbox.callrail import seed_activity, times
+from trunkline.sandbox.callrail.companies import script_url
 from trunkline.sandbox.callrail.seed_catalog import MAIN_ACCOUNT, SECOND_ACCOUNT
 from trunkline.sandbox.callrail.world import next_number
 from trunkline.sandbox.kit import IdMaker, utcnow
 
 Doc = dict[str, Any]
-TAG_COLORS = ("gray1",)
 
 
 def seed_keys() -> tuple[str, str]:
@@ -80,7 +80,7 @@ def _company(data: dict[str, Any], account_id: str, spec: Doc, ids: IdMaker, cre
         "created_at": created,
         "disabled_at": None,
         "dni_active": True,
-        "script_url": f"//cdn.callrail.com/companies/{ids.randint(10**8, 10**9 - 1)}/{ids.hex(20)}/12/swap.js",
+        "script_url": script_url(ids.randint(10**8, 10**9 - 1), ids.hex(20)),
         "callscore_enabled": False,
         "lead_scoring_enabled": True,
         "swap_exclude_jquery": None,

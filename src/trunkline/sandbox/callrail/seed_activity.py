@@ -64,7 +64,7 @@ def _calls(
     reference: datetime,
 ) -> None:
     starts = sorted(
-        (reference - timedelta(minutes=ids.randint(15, SPAN_MINUTES)) for _ in range(count))
+        reference - timedelta(minutes=ids.randint(15, SPAN_MINUTES)) for _ in range(count)
     )
     for start in starts:
         company = _pick_company(companies, ids)
@@ -106,7 +106,9 @@ def _one_call(
     )
     agents = [u for u in data["users"].values() if company["id"] in u["companies"]]
     agent = agents[ids.randint(0, len(agents) - 1)]
-    callmodel.finish_call(call, outcome=outcome, duration=duration, tracker=tracker, agent=agent, rng=ids)
+    callmodel.finish_call(
+        call, outcome=outcome, duration=duration, tracker=tracker, agent=agent, rng=ids
+    )
     _score(data, call, company, ids)
     if tracker["type"] == "session":
         call["_page_views"] = callmodel.session_page_views(ids, call)
@@ -128,7 +130,8 @@ def _score(data: dict[str, Any], call: Doc, company: Doc, ids: IdMaker) -> None:
     tags = [
         t["name"]
         for t in data["tags"].values()
-        if t["company_id"] == company["id"] or t["tag_level"] == "account" and t["_account"] == call["_account"]
+        if t["company_id"] == company["id"]
+        or (t["tag_level"] == "account" and t["_account"] == call["_account"])
     ]
     if tags and roll % 3 == 0:
         call["tags"] = [tags[roll % len(tags)]]
@@ -178,10 +181,20 @@ def create_form(
     name = next((str(v) for k, v in form_data.items() if "name" in k.lower()), None)
     submitted = times.store(when)
     person = person_for(
-        data, account_id=account_id, company=company, phone=phone, name=name, email=email,
-        when=submitted, ids=ids,
+        data,
+        account_id=account_id,
+        company=company,
+        phone=phone,
+        name=name,
+        email=email,
+        when=submitted,
+        ids=ids,
     )
-    earlier = [f for f in data.setdefault("form_submissions", {}).values() if f["person_id"] == person["id"]]
+    earlier = [
+        f
+        for f in data.setdefault("form_submissions", {}).values()
+        if f["person_id"] == person["id"]
+    ]
     form = {
         "id": ids.prefixed("FOR"),
         "company_id": company["id"],

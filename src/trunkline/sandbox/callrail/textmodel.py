@@ -30,11 +30,20 @@ def conversation_for(
 ) -> Doc:
     conversations: dict[str, Doc] = data.setdefault("conversations", {})
     for convo in conversations.values():
-        if convo["company_id"] == company["id"] and convo["customer_phone_number"] == customer_phone:
+        if (
+            convo["company_id"] == company["id"]
+            and convo["customer_phone_number"] == customer_phone
+        ):
             return convo
     person = person_for(
-        data, account_id=account_id, company=company, phone=customer_phone, name=customer_name,
-        email=None, when=when, ids=ids,
+        data,
+        account_id=account_id,
+        company=company,
+        phone=customer_phone,
+        name=customer_name,
+        email=None,
+        when=when,
+        ids=ids,
     )
     number = tracker["tracking_numbers"][0]
     convo = {
@@ -76,8 +85,14 @@ def add_message(
 ) -> tuple[Doc, Doc]:
     stamp = times.store(when)
     convo = conversation_for(
-        data, account_id=account_id, company=company, tracker=tracker,
-        customer_phone=customer_phone, customer_name=customer_name, when=stamp, ids=ids,
+        data,
+        account_id=account_id,
+        company=company,
+        tracker=tracker,
+        customer_phone=customer_phone,
+        customer_name=customer_name,
+        when=stamp,
+        ids=ids,
     )
     convo.update(
         current_tracker_id=tracker["id"],
@@ -103,7 +118,8 @@ def add_message(
 
 def messages_of(data: dict[str, Any], conversation_id: str) -> list[Doc]:
     found = [
-        m for m in data.setdefault("text_messages", {}).values()
+        m
+        for m in data.setdefault("text_messages", {}).values()
         if m["_conversation"] == conversation_id
     ]
     return sorted(found, key=lambda m: str(m["created_at"]), reverse=True)

@@ -45,7 +45,9 @@ def _common(world: World, convo: Doc) -> Doc:
         "formatted_customer_phone_number": phones.formatted(convo["customer_phone_number"]),
         "formatted_initial_tracking_number": phones.formatted(convo["initial_tracking_number"]),
         "formatted_current_tracking_number": phones.formatted(convo["current_tracking_number"]),
-        "formatted_customer_name": str(convo["customer_name"]).title() if convo["customer_name"] else None,
+        "formatted_customer_name": str(convo["customer_name"]).title()
+        if convo["customer_name"]
+        else None,
     }
 
 
@@ -74,8 +76,12 @@ def conversation_view(ctx: Ctx, convo: Doc, requested: list[str]) -> Doc:
 def _window(ctx: Ctx, default: str | None) -> Any:
     q = ctx.query
     return times.window(
-        q.choice("date_range", times.DATE_RANGES), q.text("start_date"), q.text("end_date"),
-        ctx.world.now(), ctx.zone(), default=default,
+        q.choice("date_range", times.DATE_RANGES),
+        q.text("start_date"),
+        q.text("end_date"),
+        ctx.world.now(),
+        ctx.zone(),
+        default=default,
     )
 
 
@@ -143,7 +149,9 @@ def text_payload(world: World, convo: Doc, message: Doc, tracker_number: str) ->
         "content": message["content"],
         "message_type": message["message_type"],
         "media_urls": message["media_urls"],
-        "timestamp": times.local(message["created_at"], times.zone_named(company["time_zone"], "UTC")),
+        "timestamp": times.local(
+            message["created_at"], times.zone_named(company["time_zone"], "UTC")
+        ),
         "lead_status": convo["lead_qualification"],
         "conversation_id": convo["id"],
         "company_resource_id": company["id"],
@@ -171,8 +179,12 @@ def _sending_tracker(ctx: Ctx, company: Doc, raw_number: str | None, customer: s
 
 async def send_text(ctx: Ctx) -> Response:
     body = await ctx.body()
-    company = ctx.world.find("companies", ctx.account_id, body_text(body, "company_id", required=True) or "")
-    customer = phones.normalize(body_text(body, "customer_phone_number", required=True) or "", "customer_phone_number")
+    company = ctx.world.find(
+        "companies", ctx.account_id, body_text(body, "company_id", required=True) or ""
+    )
+    customer = phones.normalize(
+        body_text(body, "customer_phone_number", required=True) or "", "customer_phone_number"
+    )
     content = body_text(body, "content", required=True) or ""
     if len(content) > MAX_CONTENT:
         raise bad_request(f"content must be {MAX_CONTENT} characters or fewer")
@@ -187,14 +199,27 @@ async def send_text(ctx: Ctx) -> Response:
     if first_text and not any(word in content.upper() for word in OPT_OUT_WORDS):
         content += " Reply STOP to opt out."
     convo, message = textmodel.add_message(
-        ctx.world.data, account_id=ctx.account_id, company=company, tracker=tracker,
-        customer_phone=customer, customer_name=None, content=content, direction="outgoing",
-        when=ctx.world.now(), ids=ctx.world.ids, sender=ctx.user,
+        ctx.world.data,
+        account_id=ctx.account_id,
+        company=company,
+        tracker=tracker,
+        customer_phone=customer,
+        customer_name=None,
+        content=content,
+        direction="outgoing",
+        when=ctx.world.now(),
+        ids=ctx.world.ids,
+        sender=ctx.user,
         status="failed" if phones.unreachable(customer) else "sent",
     )
     ctx.world.save()
     number = str(tracker["tracking_numbers"][0])
-    events.emit(ctx.world, str(company["id"]), "sms_sent_webhook", text_payload(ctx.world, convo, message, number))
+    events.emit(
+        ctx.world,
+        str(company["id"]),
+        "sms_sent_webhook",
+        text_payload(ctx.world, convo, message, number),
+    )
     return reply(conversation_view(ctx, convo, []), 201)
 
 
@@ -252,7 +277,9 @@ async def update_thread(ctx: Ctx) -> Response:
         money = parse_money(body.get("value"))
         convo["value"] = float(money) if money is not None else None
     if "lead_qualification" in body:
-        convo["lead_qualification"] = body_choice(body, "lead_qualification", ("good_lead", "not_a_lead"))
+        convo["lead_qualification"] = body_choice(
+            body, "lead_qualification", ("good_lead", "not_a_lead")
+        )
     tags = body_strings(body, "tags")
     if tags is not None:
         convo["tags"] = tagging.apply(ctx, convo, tags, append=bool(body_bool(body, "append_tags")))

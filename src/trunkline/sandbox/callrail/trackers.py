@@ -150,7 +150,7 @@ async def create_tracker(ctx: Ctx) -> Response:
         "tracking_numbers": numbers,
         "whisper_message": body_text(body, "whisper_message"),
         "sms_enabled": bool(body_bool(body, "sms_enabled")),
-        "sms_supported": not numbers[0][2:5] in phones.TOLL_FREE,
+        "sms_supported": numbers[0][2:5] not in phones.TOLL_FREE,
         "company_id": company["id"],
         "call_flow": flow,
         "source": source,

@@ -85,7 +85,7 @@ async def create_user(ctx: Ctx) -> Response:
     if role is None:
         raise bad_request("Missing required parameter: role")
     _email_free(ctx, email)
-    user = {
+    user: Doc = {
         "id": ctx.world.new_id("USR"),
         "email": email,
         "created_at": times.store(ctx.world.now()),

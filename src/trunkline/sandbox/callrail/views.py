@@ -34,7 +34,14 @@ def present(
     return shown
 
 
-def sort_records(ctx: Ctx, records: list[Doc], allowed: tuple[str, ...], default: str, *, newest_first: bool = False) -> list[Doc]:
+def sort_records(
+    ctx: Ctx,
+    records: list[Doc],
+    allowed: tuple[str, ...],
+    default: str,
+    *,
+    newest_first: bool = False,
+) -> list[Doc]:
     """``sort``/``order``: alphabetical ascending by default, dates newest first."""
     field = ctx.query.choice("sort", allowed) or default
     order = ctx.query.choice("order", ("asc", "desc"))

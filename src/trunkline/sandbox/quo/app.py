@@ -69,7 +69,9 @@ def api_routes() -> list[BaseRoute]:
 async def _http_error(request: Request, exc: Exception) -> Response:
     """Unknown paths and methods: Quo's body when the path names a resource, else a plain one."""
     status = exc.status_code if isinstance(exc, HTTPException) else 500
-    family = errors.family_for_path(request.url.path.removeprefix(request.scope["root_path"]))
+    family = errors.family_for_path(
+        request.url.path.removeprefix(request.scope.get("root_path", ""))
+    )
     message = "Method not allowed" if status == 405 else "Not found"
     if family is not None:
         return error_response(family, QuoError(status, message))

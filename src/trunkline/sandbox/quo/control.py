@@ -32,7 +32,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from trunkline.sandbox.quo import calllife, lookup, media, messages
-from trunkline.sandbox.quo.endpoint import world_of
+from trunkline.sandbox.quo.endpoint import served_at, world_of
 from trunkline.sandbox.quo.errors import QuoError
 from trunkline.sandbox.quo.validation import is_e164
 from trunkline.sandbox.quo.world import QuoWorld
@@ -172,7 +172,7 @@ async def inbound_call(request: Request, world: QuoWorld, org: Doc) -> Response:
         raise ControlError(400, "invalid_duration", "'duration' must be whole seconds")
     if not 1 <= duration <= MAX_DURATION:
         raise ControlError(400, "invalid_duration", f"'duration' must be 1-{MAX_DURATION}")
-    base_url = str(request.base_url).rstrip("/")
+    base_url = served_at(request)
     call = calllife.start_inbound(
         world, org, phone, customer, outcome=outcome, duration=duration, base_url=base_url
     )

@@ -41,11 +41,19 @@ class Call:
 
     @property
     def base_url(self) -> str:
-        """Where this sandbox is served (includes a mount's root path), without trailing /."""
-        return str(self.request.base_url).rstrip("/")
+        return served_at(self.request)
 
 
 Handler = Callable[[Call], Awaitable[Response]]
+
+
+def served_at(request: Request) -> str:
+    """Where this sandbox is served, including the path it is mounted at; no trailing slash.
+
+    (Starlette's ``request.base_url`` is the outermost app's root, not the mount's.)
+    """
+    root = request.scope.get("root_path", "")
+    return str(request.url.replace(path=root, query="", fragment="")).rstrip("/")
 
 
 def world_of(request: Request) -> QuoWorld:

@@ -23,7 +23,9 @@ def upgrade() -> None:
         "api_keys",
         sa.Column("id", sa.String(36), primary_key=True),
         sa.Column(
-            "account_id", sa.String(36), sa.ForeignKey("accounts.id", ondelete="CASCADE"),
+            "account_id",
+            sa.String(36),
+            sa.ForeignKey("accounts.id", ondelete="CASCADE"),
             nullable=False,
         ),
         sa.Column("key_hash", sa.String(64), nullable=False, unique=True),
@@ -36,7 +38,9 @@ def upgrade() -> None:
         "connections",
         sa.Column("id", sa.String(36), primary_key=True),
         sa.Column(
-            "account_id", sa.String(36), sa.ForeignKey("accounts.id", ondelete="CASCADE"),
+            "account_id",
+            sa.String(36),
+            sa.ForeignKey("accounts.id", ondelete="CASCADE"),
             nullable=False,
         ),
         sa.Column("app", sa.String(64), nullable=False),
