@@ -37,7 +37,8 @@ class Trunkline:
 
     def __init__(self, settings: Settings, catalogue: Catalogue | None = None) -> None:
         self.settings = settings
-        self.catalogue = catalogue or Catalogue.load()
+        extra = [settings.providers_dir] if settings.providers_dir else []
+        self.catalogue = catalogue or Catalogue.load(*extra)
         self.sandboxes: dict[str, tuple[SandboxSpec, ASGIApp]] = {}
         if settings.sandbox:
             config = SandboxConfig(

@@ -46,6 +46,10 @@ class Settings(BaseSettings):
         description="Comma-separated master keys `kid:base64-32-bytes`; the first encrypts, all "
         "decrypt. Default: a generated key file (mode 0600) in the data dir.",
     )
+    providers_dir: Path | None = Field(
+        default=None,
+        description="A directory of extra provider YAML files, loaded beside the built-in ones.",
+    )
     sandbox: bool = Field(
         default=True,
         description="Mount the offline provider sandboxes and point the catalogue at them.",

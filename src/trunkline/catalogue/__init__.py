@@ -60,10 +60,17 @@ class Catalogue:
     upstreams: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, directory: Path = PROVIDERS_DIR) -> Catalogue:
-        providers = {p.slug: p for p in map(load_provider, sorted(directory.glob("*.yaml")))}
-        if not providers:
-            raise ConfigError(f"no provider files in {directory}")
+    def load(cls, *directories: Path) -> Catalogue:
+        """Built-in providers plus any in ``directories`` (a later file may not reuse a slug)."""
+        providers: dict[str, Provider] = {}
+        for directory in (PROVIDERS_DIR, *directories):
+            if not directory.is_dir():
+                raise ConfigError(f"provider directory {directory} does not exist")
+            for path in sorted(directory.glob("*.yaml")):
+                provider = load_provider(path)
+                if provider.slug in providers:
+                    raise ConfigError(f"{path}: app {provider.slug!r} is already defined")
+                providers[provider.slug] = provider
         return cls(providers, {slug: str(p.upstream).rstrip("/") for slug, p in providers.items()})
 
     def get(self, slug: str) -> Provider | None:
