@@ -17,6 +17,7 @@ from trunkline import bootstrap
 from trunkline.catalogue import RESERVED, Catalogue
 from trunkline.control.http import EXCEPTION_HANDLERS, RequestId
 from trunkline.control.routes import ROUTES
+from trunkline.gateway.accesslog import AccessLog
 from trunkline.gateway.proxy import Gateway
 from trunkline.gateway.resolver import Resolver
 from trunkline.gateway.throttle import LocalThrottle
@@ -101,7 +102,10 @@ class Trunkline:
                 self.catalogue,
                 {app: spec.credentials for app, (spec, _) in self.sandboxes.items()},
             )
-        self.gateway = Gateway(self.catalogue, resolver, throttle, http, settings.max_request_body)
+        access_log = AccessLog(logging.getLogger("trunkline.access").isEnabledFor(logging.INFO))
+        self.gateway = Gateway(
+            self.catalogue, resolver, throttle, http, settings.max_request_body, access_log
+        )
         try:
             async with contextlib.AsyncExitStack() as stack:
                 for _, asgi in self.sandboxes.values():

@@ -26,6 +26,10 @@ class Settings(BaseSettings):
     )
     host: str = Field(default="127.0.0.1", description="Address `trunkline serve` binds to.")
     port: int = Field(default=DEFAULT_PORT, ge=0, le=65535, description="Port to listen on.")
+    server: Literal["uvicorn", "granian"] = Field(
+        default="uvicorn",
+        description="HTTP server `trunkline serve` runs on (both in-process, one worker).",
+    )
     public_url: str | None = Field(
         default=None,
         description="Base URL people and clients reach this server at (used in connect-page "

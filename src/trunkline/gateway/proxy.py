@@ -7,15 +7,13 @@ upstream client. Bodies stream both ways; small request bodies are read whole (f
 from __future__ import annotations
 
 import asyncio
-import logging
+import os
 import re
 import time
-import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
-import orjson
 from starlette.types import Receive, Scope, Send
 from yarl import URL
 
@@ -27,11 +25,10 @@ from trunkline.errors import (
     UpstreamTimeout,
     UpstreamUnavailable,
 )
+from trunkline.gateway.accesslog import AccessLog
 from trunkline.gateway.paths import safe_upstream_path
 from trunkline.gateway.resolver import Resolver
 from trunkline.gateway.throttle import Throttle
-
-log = logging.getLogger("trunkline.access")
 
 # Never forwarded upstream: the caller's own credentials and routing, and hop-by-hop headers.
 DROP_REQUEST = frozenset(
@@ -80,33 +77,29 @@ class Gateway:
         throttle: Throttle,
         client: aiohttp.ClientSession,
         max_body: int,
+        access_log: AccessLog,
     ) -> None:
         self.catalogue = catalogue
         self.resolver = resolver
         self.throttle = throttle
         self.client = client
         self.max_body = max_body
+        self.access_log = access_log
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
-        request_id = uuid.uuid4().hex
+        request_id = os.urandom(16).hex()
         record: dict[str, Any] = {"request_id": request_id, "method": scope["method"]}
-        sent = [False]
-
-        async def tracked_send(message: Any) -> None:
-            sent[0] = True
-            await send(message)
-
         try:
-            await self._proxy(scope, receive, tracked_send, request_id, record)
+            await self._proxy(scope, receive, send, request_id, record)
         except TrunklineError as exc:
-            record["status"] = exc.status
             record["error"] = exc.wire_code
-            if not sent[0]:
+            if "status" not in record:  # nothing sent yet: answer in the gateway's error shape
+                record["status"] = exc.status
                 await send_error(send, exc, request_id)
         finally:
             record["ms"] = round((time.perf_counter() - started) * 1000, 2)
-            log.info("proxy", extra={"fields": record})
+            self.access_log.write(record)
 
     async def _proxy(
         self, scope: Scope, receive: Receive, send: Send, request_id: str, record: dict[str, Any]
@@ -254,7 +247,3 @@ async def send_error(send: Send, exc: TrunklineError, request_id: str) -> None:
 def template(path: str) -> str:
     """``/v1/messages/AC123abc`` → ``/v1/messages/{id}``: a log field without customer data."""
     return "/".join(_ID_SEGMENT.sub("{id}", segment) for segment in path.split("/"))
-
-
-def json_fields(record: dict[str, Any]) -> str:
-    return orjson.dumps(record).decode()

@@ -6,7 +6,9 @@ that time); changes made through this process invalidate at once. Errors are nev
 
 from __future__ import annotations
 
+import asyncio
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,7 +30,19 @@ class Resolved:
     credentials: dict[str, str]
 
 
+class _Entry:
+    __slots__ = ("expires", "refreshing", "value")
+
+    def __init__(self, value: Any, expires: float) -> None:
+        self.value = value
+        self.expires = expires
+        self.refreshing = False
+
+
 class Resolver:
+    """Cached lookups with single flight: concurrent misses share one query, and an expired
+    entry is served once more while one background query refreshes it (no stampede)."""
+
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
@@ -42,29 +56,85 @@ class Resolver:
         self.vault = vault
         self.ttl = ttl
         self.newest_default = newest_default
-        self._keys: dict[str, tuple[float, str]] = {}
-        self._conns: dict[tuple[str, str, str], tuple[float, Resolved]] = {}
+        self._cache: dict[Any, _Entry] = {}
+        self._inflight: dict[Any, asyncio.Future[Any]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
 
     async def account(self, authorization: str | None) -> str:
-        if not authorization or not authorization[:7].lower() == "bearer ":
+        if not authorization or authorization[:7].lower() != "bearer ":
             raise Unauthorized("send your trunkline API key as 'Authorization: Bearer <key>'")
         key = authorization[7:].strip()
-        hit = self._keys.get(key)
-        if hit is not None and hit[0] > time.monotonic():
-            return hit[1]
+        account: str = await self._cached(("key", key), lambda: self._load_account(key))
+        return account
+
+    async def connection(self, account_id: str, provider: Provider, wanted: str) -> Resolved:
+        resolved: Resolved = await self._cached(
+            ("conn", account_id, provider.slug, wanted),
+            lambda: self._load_connection(account_id, provider, wanted),
+        )
+        return resolved
+
+    def forget_account(self, account_id: str) -> None:
+        for key in [k for k in self._cache if k[0] == "conn" and k[1] == account_id]:
+            del self._cache[key]
+
+    def forget_keys(self) -> None:
+        for key in [k for k in self._cache if k[0] == "key"]:
+            del self._cache[key]
+
+    async def _cached(self, key: Any, load: Callable[[], Awaitable[Any]]) -> Any:
+        entry = self._cache.get(key)
+        if entry is not None:
+            now = time.monotonic()
+            if entry.expires > now:
+                return entry.value
+            if entry.expires + self.ttl > now:
+                if not entry.refreshing:
+                    entry.refreshing = True
+                    task = asyncio.create_task(self._refresh(key, load))
+                    self._tasks.add(task)
+                    task.add_done_callback(self._tasks.discard)
+                return entry.value
+        pending = self._inflight.get(key)
+        if pending is not None:
+            return await asyncio.shield(pending)
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._inflight[key] = future
+        try:
+            value = await load()
+        except BaseException as exc:
+            self._cache.pop(key, None)
+            future.set_exception(exc)
+            future.exception()  # mark retrieved: waiters may be none
+            raise
+        else:
+            self._store(key, value)
+            future.set_result(value)
+            return value
+        finally:
+            del self._inflight[key]
+
+    async def _refresh(self, key: Any, load: Callable[[], Awaitable[Any]]) -> None:
+        try:
+            self._store(key, await load())
+        except Exception:
+            self._cache.pop(key, None)  # revoked, deleted or broken: the next call sees why
+
+    def _store(self, key: Any, value: Any) -> None:
+        if self.ttl <= 0:
+            return
+        if len(self._cache) > 50_000:
+            self._cache.clear()
+        self._cache[key] = _Entry(value, time.monotonic() + self.ttl)
+
+    async def _load_account(self, key: str) -> str:
         async with self.sessions() as db:
             account_id = await accounts.account_for_key(db, key)
         if account_id is None:
-            self._keys.pop(key, None)
             raise Unauthorized("invalid or revoked API key")
-        self._store(self._keys, key, account_id)
         return account_id
 
-    async def connection(self, account_id: str, provider: Provider, wanted: str) -> Resolved:
-        cache_key = (account_id, provider.slug, wanted)
-        hit = self._conns.get(cache_key)
-        if hit is not None and hit[0] > time.monotonic():
-            return hit[1]
+    async def _load_connection(self, account_id: str, provider: Provider, wanted: str) -> Resolved:
         async with self.sessions() as db:
             conn = await connections.select_for_gateway(
                 db, account_id, provider.slug, wanted or None, self.newest_default
@@ -82,20 +152,4 @@ class Resolver:
             (name.lower().encode("latin-1"), value.encode("latin-1"))
             for name, value in upstream_headers(provider, credentials).items()
         ]
-        resolved = Resolved(conn_id, headers, credentials)
-        self._store(self._conns, cache_key, resolved)
-        return resolved
-
-    def forget_account(self, account_id: str) -> None:
-        for key in [k for k in self._conns if k[0] == account_id]:
-            del self._conns[key]
-
-    def forget_keys(self) -> None:
-        self._keys.clear()
-
-    def _store(self, cache: dict[Any, tuple[float, Any]], key: Any, value: Any) -> None:
-        if self.ttl <= 0:
-            return
-        if len(cache) > 10_000:
-            cache.clear()
-        cache[key] = (time.monotonic() + self.ttl, value)
+        return Resolved(conn_id, headers, credentials)

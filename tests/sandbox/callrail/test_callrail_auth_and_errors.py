@@ -21,7 +21,9 @@ def assert_error(response: httpx.Response, status: int) -> str:
 )
 def test_quoted_and_unquoted_tokens_are_accepted(target: CallRailTarget, header: str) -> None:
     with target.client() as api:
-        response = api.get("/v3/a.json", headers={"Authorization": header.format(key=target.api_key)})
+        response = api.get(
+            "/v3/a.json", headers={"Authorization": header.format(key=target.api_key)}
+        )
     assert response.status_code == 200
     assert response.json()["accounts"][0]["id"].startswith("ACC")
 
@@ -39,7 +41,9 @@ def test_anything_else_is_a_401(target: CallRailTarget, header: str | None) -> N
     assert response.headers["www-authenticate"].startswith("Token")
 
 
-def test_keys_see_only_their_own_account(target: CallRailTarget, api: httpx.Client, acct: str) -> None:
+def test_keys_see_only_their_own_account(
+    target: CallRailTarget, api: httpx.Client, acct: str
+) -> None:
     call_id = api.get(f"{acct}/calls.json").json()["calls"][0]["id"]
     company_id = api.get(f"{acct}/companies.json").json()["companies"][0]["id"]
     with target.client(target.second_api_key) as other:
@@ -54,7 +58,9 @@ def test_keys_see_only_their_own_account(target: CallRailTarget, api: httpx.Clie
 
 
 def test_numeric_account_id_works_in_paths(api: httpx.Client, account_id: str) -> None:
-    numeric = api.get(f"/v3/a/{account_id}.json", params={"fields": "numeric_id"}).json()["numeric_id"]
+    numeric = api.get(f"/v3/a/{account_id}.json", params={"fields": "numeric_id"}).json()[
+        "numeric_id"
+    ]
     assert isinstance(numeric, int) and len(str(numeric)) == 9
     assert api.get(f"/v3/a/{numeric}/companies.json").json()["total_records"] == 3
 
@@ -88,14 +94,19 @@ def test_unknown_paths_methods_and_missing_json_suffix(target: CallRailTarget, a
         ({"relative_pagination": "perhaps"}, "relative_pagination"),
     ],
 )
-def test_bad_call_list_parameters_are_400s(api: httpx.Client, acct: str, query: dict[str, str], fragment: str) -> None:
+def test_bad_call_list_parameters_are_400s(
+    api: httpx.Client, acct: str, query: dict[str, str], fragment: str
+) -> None:
     message = assert_error(api.get(f"{acct}/calls.json", params=query), 400)
     assert fragment in message
 
 
 def test_answered_param_is_silently_ignored(api: httpx.Client, acct: str) -> None:
     everything = api.get(f"{acct}/calls.json").json()["total_records"]
-    assert api.get(f"{acct}/calls.json", params={"answered": "true"}).json()["total_records"] == everything
+    assert (
+        api.get(f"{acct}/calls.json", params={"answered": "true"}).json()["total_records"]
+        == everything
+    )
 
 
 def test_bodies_must_be_json_objects(api: httpx.Client, acct: str) -> None:
@@ -104,7 +115,9 @@ def test_bodies_must_be_json_objects(api: httpx.Client, acct: str) -> None:
     with httpx.Client(base_url=str(api.base_url), headers=dict(api.headers)) as raw:
         form = raw.put(url, data={"note": "hi"})
         assert form.status_code == 406 and "JSON" in form.json()["error"]
-    assert_error(api.put(url, content=b"{not json", headers={"Content-Type": "application/json"}), 400)
+    assert_error(
+        api.put(url, content=b"{not json", headers={"Content-Type": "application/json"}), 400
+    )
     assert_error(api.put(url, json=["a", "list"]), 400)
 
 
@@ -113,14 +126,28 @@ def test_bodies_must_be_json_objects(api: httpx.Client, acct: str) -> None:
     [
         ("/tags.json", {"name": "Loud", "tag_level": "account", "color": "chartreuse"}, "Color"),
         ("/tags.json", {"color": "gray1", "tag_level": "account"}, "name"),
-        ("/users.json", {"first_name": "A", "last_name": "B", "email": "a@b.example", "role": "owner"}, "role"),
+        (
+            "/users.json",
+            {"first_name": "A", "last_name": "B", "email": "a@b.example", "role": "owner"},
+            "role",
+        ),
         ("/companies.json", {"name": "Tea Shop", "time_zone": "Atlantis/Central"}, "time_zone"),
         ("/integrations.json", {"type": "Slack", "company_id": "COM" + "0" * 32}, "Webhooks"),
-        ("/calls.json", {"caller_id": "12", "business_phone_number": "+14045550100", "customer_phone_number": "+14045550100"}, "caller_id"),
+        (
+            "/calls.json",
+            {
+                "caller_id": "12",
+                "business_phone_number": "+14045550100",
+                "customer_phone_number": "+14045550100",
+            },
+            "caller_id",
+        ),
         ("/trackers.json", {"name": "x", "type": "source"}, "company_id"),
     ],
 )
-def test_bad_bodies_are_400s(api: httpx.Client, acct: str, path: str, body: dict[str, object], fragment: str) -> None:
+def test_bad_bodies_are_400s(
+    api: httpx.Client, acct: str, path: str, body: dict[str, object], fragment: str
+) -> None:
     assert fragment in assert_error(api.post(f"{acct}{path}", json=body), 400)
 
 
@@ -129,6 +156,13 @@ def test_integrations_require_company_id(api: httpx.Client, acct: str) -> None:
 
 
 def test_missing_records_are_404s(api: httpx.Client, acct: str) -> None:
-    for path in ("/tags/12.json", "/tags/abc.json", "/users/USR0.json", "/trackers/TRK0.json",
-                 "/form_submissions/FOR0.json", "/sms-threads/zzzzz.json", "/leads/PER0/timeline.json"):
+    for path in (
+        "/tags/12.json",
+        "/tags/abc.json",
+        "/users/USR0.json",
+        "/trackers/TRK0.json",
+        "/form_submissions/FOR0.json",
+        "/sms-threads/zzzzz.json",
+        "/leads/PER0/timeline.json",
+    ):
         assert_error(api.get(f"{acct}{path}"), 404)

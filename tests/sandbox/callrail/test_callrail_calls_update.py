@@ -8,14 +8,26 @@ import httpx
 
 
 def recorded_call(api: httpx.Client, acct: str, **params: Any) -> dict[str, Any]:
-    calls = api.get(f"{acct}/calls.json", params={"per_page": 250, "date_range": "all_time", **params}).json()["calls"]
+    calls = api.get(
+        f"{acct}/calls.json", params={"per_page": 250, "date_range": "all_time", **params}
+    ).json()["calls"]
     return next(c for c in calls if c["recording"])
 
 
 def test_update_tags_note_value_and_name(api: httpx.Client, acct: str) -> None:
-    call = api.get(f"{acct}/calls.json", params={"answer_status": "answered", "lead_status": "not_scored"}).json()["calls"][0]
+    call = api.get(
+        f"{acct}/calls.json", params={"answer_status": "answered", "lead_status": "not_scored"}
+    ).json()["calls"][0]
     url = f"{acct}/calls/{call['id']}.json"
-    updated = api.put(url, json={"note": "Call back Tuesday", "tags": ["VIP", "New Patient"], "value": "$125.5", "customer_name": "Jane Roe"})
+    updated = api.put(
+        url,
+        json={
+            "note": "Call back Tuesday",
+            "tags": ["VIP", "New Patient"],
+            "value": "$125.5",
+            "customer_name": "Jane Roe",
+        },
+    )
     assert updated.status_code == 200
     assert updated.json()["customer_name"] == "Jane Roe"
     fetched = api.get(url, params={"fields": "note,tags,value,formatted_value,lead_status"}).json()
@@ -24,25 +36,38 @@ def test_update_tags_note_value_and_name(api: httpx.Client, acct: str) -> None:
     assert fetched["value"] == "125.50" and fetched["formatted_value"] == "$125.50"
     appended = api.put(url, json={"tags": ["Follow Up"], "append_tags": True})
     assert appended.status_code == 200
-    assert api.get(url, params={"fields": "tags"}).json()["tags"] == ["VIP", "New Patient", "Follow Up"]
+    assert api.get(url, params={"fields": "tags"}).json()["tags"] == [
+        "VIP",
+        "New Patient",
+        "Follow Up",
+    ]
     api.put(url, json={"tags": ["Follow Up"]})
     assert api.get(url, params={"fields": "tags"}).json()["tags"] == ["Follow Up"]
     api.put(url, json={"note": None, "value": ""})
     cleared = api.get(url, params={"fields": "note,value,formatted_value"}).json()
-    assert cleared["note"] is None and cleared["value"] is None and cleared["formatted_value"] == "--"
+    assert (
+        cleared["note"] is None and cleared["value"] is None and cleared["formatted_value"] == "--"
+    )
 
 
 def test_unknown_tag_names_become_company_tags(api: httpx.Client, acct: str) -> None:
     call = api.get(f"{acct}/calls.json", params={"fields": "company_id"}).json()["calls"][0]
     api.put(f"{acct}/calls/{call['id']}.json", json={"tags": ["Brand New Tag"]}).raise_for_status()
-    tags = api.get(f"{acct}/tags.json", params={"company_id": call["company_id"], "per_page": 250}).json()["tags"]
+    tags = api.get(
+        f"{acct}/tags.json", params={"company_id": call["company_id"], "per_page": 250}
+    ).json()["tags"]
     assert any(t["name"] == "Brand New Tag" and t["tag_level"] == "company" for t in tags)
-    tagged = api.get(f"{acct}/calls.json", params={"tags[]": "Brand New Tag", "date_range": "all_time"}).json()
+    tagged = api.get(
+        f"{acct}/calls.json", params={"tags[]": "Brand New Tag", "date_range": "all_time"}
+    ).json()
     assert [c["id"] for c in tagged["calls"]] == [call["id"]]
 
 
 def test_lead_status_rules(api: httpx.Client, acct: str) -> None:
-    calls = api.get(f"{acct}/calls.json", params={"date_range": "all_time", "per_page": 250, "fields": "lead_status"}).json()["calls"]
+    calls = api.get(
+        f"{acct}/calls.json",
+        params={"date_range": "all_time", "per_page": 250, "fields": "lead_status"},
+    ).json()["calls"]
     fresh = next(c for c in calls if c["lead_status"] is None)
     url = f"{acct}/calls/{fresh['id']}.json"
     assert api.put(url, json={"lead_status": "good_lead"}).status_code == 200
@@ -54,14 +79,19 @@ def test_lead_status_rules(api: httpx.Client, acct: str) -> None:
 
 
 def test_spam_removes_the_call_and_cannot_be_undone(api: httpx.Client, acct: str) -> None:
-    before = api.get(f"{acct}/calls.json", params={"date_range": "all_time"}).json()["total_records"]
+    before = api.get(f"{acct}/calls.json", params={"date_range": "all_time"}).json()[
+        "total_records"
+    ]
     call = api.get(f"{acct}/calls.json").json()["calls"][0]
     url = f"{acct}/calls/{call['id']}.json"
     assert api.put(url, json={"spam": False}).status_code == 400
     assert api.put(url, json={"spam": True}).status_code == 200
     assert api.get(url).status_code == 404
     assert api.put(url, json={"spam": False}).status_code == 404
-    assert api.get(f"{acct}/calls.json", params={"date_range": "all_time"}).json()["total_records"] == before - 1
+    assert (
+        api.get(f"{acct}/calls.json", params={"date_range": "all_time"}).json()["total_records"]
+        == before - 1
+    )
 
 
 def test_recording_link_serves_audio(target: Any, api: httpx.Client, acct: str) -> None:
@@ -75,12 +105,22 @@ def test_recording_link_serves_audio(target: Any, api: httpx.Client, acct: str) 
     assert httpx.get(link.split("?")[0] + "?access_key=wrong").status_code == 404
     player = httpx.get(call["recording_player"])
     assert player.status_code == 200 and "<audio" in player.text
-    waveforms = api.get(f"{acct}/calls/{call['id']}.json", params={"fields": "waveforms"}).json()["waveforms"]
+    waveforms = api.get(f"{acct}/calls/{call['id']}.json", params={"fields": "waveforms"}).json()[
+        "waveforms"
+    ]
     assert httpx.get(waveforms[0]).content.startswith(b"\x89PNG")
 
 
 def test_missed_calls_have_no_recording_or_transcript(api: httpx.Client, acct: str) -> None:
-    missed = api.get(f"{acct}/calls.json", params={"answer_status": "missed", "call_type": "missed", "date_range": "all_time", "fields": "transcription"}).json()["calls"]
+    missed = api.get(
+        f"{acct}/calls.json",
+        params={
+            "answer_status": "missed",
+            "call_type": "missed",
+            "date_range": "all_time",
+            "fields": "transcription",
+        },
+    ).json()["calls"]
     call = next(c for c in missed if not c["voicemail"])
     assert call["recording"] is None and call["transcription"] is None
     assert api.get(f"{acct}/calls/{call['id']}/recording.json").status_code == 404
@@ -92,12 +132,17 @@ def test_transcription_of_an_answered_call(api: httpx.Client, acct: str) -> None
     body = api.get(f"{acct}/calls/{call['id']}/transcription.json").json()
     assert body["transcription"].startswith("Agent:")
     assert {line["speaker"] for line in body["conversational_transcript"]} == {"agent", "caller"}
-    detail = api.get(f"{acct}/calls/{call['id']}.json", params={"fields": "call_summary,sentiment,transcription"}).json()
+    detail = api.get(
+        f"{acct}/calls/{call['id']}.json", params={"fields": "call_summary,sentiment,transcription"}
+    ).json()
     assert detail["transcription"] == body["transcription"] and detail["call_summary"]
 
 
 def test_page_views_for_website_calls(api: httpx.Client, acct: str) -> None:
-    calls = api.get(f"{acct}/calls.json", params={"date_range": "all_time", "per_page": 250, "fields": "landing_page_url"}).json()["calls"]
+    calls = api.get(
+        f"{acct}/calls.json",
+        params={"date_range": "all_time", "per_page": 250, "fields": "landing_page_url"},
+    ).json()["calls"]
     web = next(c for c in calls if c["landing_page_url"])
     views = api.get(f"{acct}/calls/{web['id']}/page_views.json").json()
     assert views["total_records"] >= 2
@@ -106,10 +151,19 @@ def test_page_views_for_website_calls(api: httpx.Client, acct: str) -> None:
     assert api.get(f"{acct}/calls/{offline['id']}/page_views.json").json()["page_views"] == []
 
 
-def test_outbound_call_rings_then_completes(api: httpx.Client, control: httpx.Client, acct: str) -> None:
+def test_outbound_call_rings_then_completes(
+    api: httpx.Client, control: httpx.Client, acct: str
+) -> None:
     trackers = api.get(f"{acct}/trackers.json").json()["trackers"]
     number = trackers[0]["tracking_numbers"][0]
-    placed = api.post(f"{acct}/calls.json", json={"caller_id": number, "business_phone_number": "404-555-1111", "customer_phone_number": "(212) 555-0142"})
+    placed = api.post(
+        f"{acct}/calls.json",
+        json={
+            "caller_id": number,
+            "business_phone_number": "404-555-1111",
+            "customer_phone_number": "(212) 555-0142",
+        },
+    )
     assert placed.status_code == 201
     call = placed.json()
     assert call["direction"] == "outbound" and call["answered"] is None and call["duration"] is None
@@ -117,7 +171,14 @@ def test_outbound_call_rings_then_completes(api: httpx.Client, control: httpx.Cl
     control.post("/_sandbox/clock/advance").raise_for_status()
     done = api.get(f"{acct}/calls/{call['id']}.json", params={"fields": "call_type"}).json()
     assert done["answered"] is True and done["duration"] > 0 and done["call_type"] == "outbound"
-    unreachable = api.post(f"{acct}/calls.json", json={"caller_id": number, "business_phone_number": "4045551111", "customer_phone_number": "2125550042"}).json()
+    unreachable = api.post(
+        f"{acct}/calls.json",
+        json={
+            "caller_id": number,
+            "business_phone_number": "4045551111",
+            "customer_phone_number": "2125550042",
+        },
+    ).json()
     control.post("/_sandbox/clock/advance").raise_for_status()
     gone = api.get(f"{acct}/calls/{unreachable['id']}.json").json()
     assert gone["answered"] is False and gone["duration"] == 0

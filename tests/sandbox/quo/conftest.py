@@ -73,7 +73,9 @@ def api(quo: QuoTarget, control: httpx.Client) -> Iterator[httpx.Client]:
 
 
 @pytest.fixture
-def api_as(quo: QuoTarget) -> Iterator[Callable[[dict[str, str]], httpx.Client]]:
+def api_as(
+    quo: QuoTarget, control: httpx.Client
+) -> Iterator[Callable[[dict[str, str]], httpx.Client]]:
     """A spec-checked API client with other headers (another workspace, a bad key...)."""
     clients: list[httpx.Client] = []
 

@@ -9,6 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
+
 from trunkline.sandbox.kit import SandboxConfig
 from trunkline.sandbox.quo.seed import build_seed
 
@@ -16,6 +18,10 @@ SEED = build_seed()
 NORTHWIND, GLOBEX = list(SEED["workspaces"].values())
 MAIN_LINE = next(p for p in SEED["phoneNumbers"].values() if p["name"] == "Main Line")
 GLOBEX_LINE = next(p for p in SEED["phoneNumbers"].values() if p["orgId"] == GLOBEX["id"])
+
+
+ApiFactory = Callable[[dict[str, str]], httpx.Client]
+Json = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -69,6 +75,9 @@ class Receiver:
         return [i for i in items if event_type is None or i["json"]["type"] == event_type]
 
     def wait(self, event_type: str, count: int = 1, timeout: float = 5.0) -> list[dict[str, Any]]:
-        return wait_for(
-            lambda: len(self.events(event_type)) >= count and self.events(event_type), timeout
-        )
+        def enough() -> list[dict[str, Any]]:
+            found = self.events(event_type)
+            return found if len(found) >= count else []
+
+        found: list[dict[str, Any]] = wait_for(enough, timeout)
+        return found

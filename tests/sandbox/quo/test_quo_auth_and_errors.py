@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 
-from .helpers import GLOBEX, MAIN_LINE, NORTHWIND, SEED
+from .helpers import GLOBEX, MAIN_LINE, NORTHWIND, SEED, ApiFactory
 
 ERROR_KEYS = {"message", "code", "status", "docs", "title"}
 
 
-def test_missing_and_bearer_keys_are_401(api_as) -> None:
+def test_missing_and_bearer_keys_are_401(api_as: ApiFactory) -> None:
     for headers in ({}, {"Authorization": f"Bearer {NORTHWIND['apiKey']}"}, {"Authorization": "x"}):
         response = api_as(headers).get("/v1/phone-numbers")
         assert response.status_code == 401
@@ -18,7 +20,7 @@ def test_missing_and_bearer_keys_are_401(api_as) -> None:
         assert body["docs"] == "https://openphone.com/docs" and body["title"] == "Unauthorized"
 
 
-def test_each_key_sees_its_own_workspace(api: httpx.Client, api_as) -> None:
+def test_each_key_sees_its_own_workspace(api: httpx.Client, api_as: ApiFactory) -> None:
     globex = api_as({"Authorization": GLOBEX["apiKey"]})
     mine = {p["id"] for p in api.get("/v1/phone-numbers").json()["data"]}
     theirs = {p["id"] for p in globex.get("/v1/phone-numbers").json()["data"]}
@@ -38,7 +40,7 @@ def test_each_key_sees_its_own_workspace(api: httpx.Client, api_as) -> None:
 
 def test_message_validation(api: httpx.Client) -> None:
     good = {"from": MAIN_LINE["id"], "to": ["+14155550142"], "content": "hi"}
-    for change in (
+    changes: tuple[dict[str, Any], ...] = (
         {"content": "   \n"},
         {"content": ""},
         {"content": "x" * 1601},
@@ -47,7 +49,8 @@ def test_message_validation(api: httpx.Client) -> None:
         {"to": ["4155550142"]},
         {"from": "+1555"},
         {"userId": "nope"},
-    ):
+    )
+    for change in changes:
         response = api.post("/v1/messages", json={**good, **change})
         assert response.status_code == 400, change
         body = response.json()
@@ -75,8 +78,8 @@ def test_ids_are_checked_by_prefix(api: httpx.Client) -> None:
 
 
 def test_bad_query_parameters(api: httpx.Client) -> None:
-    base = {"phoneNumberId": MAIN_LINE["id"], "participants": "+14155550142"}
-    for params in (
+    base: dict[str, Any] = {"phoneNumberId": MAIN_LINE["id"], "participants": "+14155550142"}
+    cases: tuple[dict[str, Any], ...] = (
         {**base, "maxResults": "0"},
         {**base, "maxResults": "101"},
         {**base, "maxResults": "ten"},
@@ -84,7 +87,8 @@ def test_bad_query_parameters(api: httpx.Client) -> None:
         {**base, "maxResults": 5, "createdAfter": "yesterday"},
         {**base, "maxResults": 5, "pageToken": "%%%"},
         {"participants": "+14155550142", "maxResults": 5},
-    ):
+    )
+    for params in cases:
         response = api.get("/v1/messages", params=params)
         assert response.status_code == 400, params
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from .helpers import MAIN_LINE, SEED, Receiver, wait_for
+from .helpers import MAIN_LINE, SEED, Json, Receiver, wait_for
 
 CALLER = "+14085550163"  # Priya Raman, a seeded contact
 ALL_CALL_EVENTS = {
@@ -19,11 +19,12 @@ def subscribe_all(api: httpx.Client, url: str) -> None:
         assert api.post(path, json={"url": url, "events": events}).status_code == 201
 
 
-def ring(control: httpx.Client, outcome: str, duration: int = 30) -> dict:
+def ring(control: httpx.Client, outcome: str, duration: int = 30) -> Json:
     body = {"from": CALLER, "to": MAIN_LINE["number"], "outcome": outcome, "duration": duration}
     response = control.post("/_sandbox/calls/inbound", json=body)
     assert response.status_code == 201, response.text
-    return response.json()["data"]
+    call: Json = response.json()["data"]
+    return call
 
 
 def test_missed_call_leaves_voicemail_transcript_and_summary(
@@ -126,3 +127,16 @@ def test_unknown_call_is_404_everywhere(api: httpx.Client) -> None:
     for prefix, code in expected.items():
         response = api.get(prefix + missing)
         assert response.status_code == 404 and response.json()["code"] == code
+
+
+def test_missed_call_without_message(
+    api: httpx.Client, control: httpx.Client, receiver: Receiver
+) -> None:
+    subscribe_all(api, receiver.url)
+    call = ring(control, "missed")
+    control.post("/_sandbox/clock/advance").raise_for_status()
+    [completed] = receiver.wait("call.completed")
+    assert completed["json"]["data"]["object"]["status"] == "missed"
+    assert "voicemail" not in completed["json"]["data"]["object"]
+    assert api.get(f"/v1/call-voicemails/{call['id']}").status_code == 404
+    assert api.get(f"/v1/call-summaries/{call['id']}").status_code == 404

@@ -8,7 +8,7 @@ import hmac
 
 import httpx
 
-from .helpers import GLOBEX, GLOBEX_LINE, MAIN_LINE, Receiver, wait_for
+from .helpers import GLOBEX, GLOBEX_LINE, MAIN_LINE, ApiFactory, Json, Receiver, wait_for
 
 CUSTOMER = "+14155550142"  # Maria Lopez, a seeded contact of the Main Line
 
@@ -24,10 +24,11 @@ def independent_verify(header: str, key_b64: str, body: bytes) -> bool:
     return hmac.compare_digest(base64.b64encode(expected).decode(), signature)
 
 
-def message_webhook(api: httpx.Client, url: str, events: list[str]) -> dict:
+def message_webhook(api: httpx.Client, url: str, events: list[str]) -> Json:
     response = api.post("/v1/webhooks/messages", json={"url": url, "events": events})
     assert response.status_code == 201
-    return response.json()["data"]
+    hook: Json = response.json()["data"]
+    return hook
 
 
 def send(
@@ -118,7 +119,7 @@ def test_inbound_text_fires_message_received(
 
 def test_segments_are_charged(api: httpx.Client, control: httpx.Client) -> None:
     def credits() -> float:
-        return control.get("/_sandbox").json()["credits"]
+        return float(control.get("/_sandbox").json()["credits"])
 
     start = credits()
     send(api, CUSTOMER, "a" * 161)  # GSM-7: 2 segments
@@ -127,7 +128,9 @@ def test_segments_are_charged(api: httpx.Client, control: httpx.Client) -> None:
     assert round(start - credits(), 2) == 0.05
 
 
-def test_not_enough_credits_is_402_and_nothing_changes(api_as, control: httpx.Client) -> None:
+def test_not_enough_credits_is_402_and_nothing_changes(
+    api_as: ApiFactory, control: httpx.Client
+) -> None:
     globex = api_as({"Authorization": GLOBEX["apiKey"]})
     globex_control = {"Authorization": GLOBEX["apiKey"]}
     canada = "+14165550123"  # Globex lacks US A2P approval; Canada is allowed
@@ -154,7 +157,7 @@ def test_not_enough_credits_is_402_and_nothing_changes(api_as, control: httpx.Cl
     assert again.status_code == 202
 
 
-def test_a2p_not_approved_blocks_us_numbers(api_as) -> None:
+def test_a2p_not_approved_blocks_us_numbers(api_as: ApiFactory) -> None:
     globex = api_as({"Authorization": GLOBEX["apiKey"]})
     response = globex.post(
         "/v1/messages",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import schemathesis
@@ -37,14 +38,12 @@ def fuzz_url() -> Iterator[str]:
 
 @schema.parametrize()
 @settings(
-    max_examples=12,
+    max_examples=8,
     deadline=None,
     suppress_health_check=list(HealthCheck),
     derandomize=True,
     database=None,
 )
-def test_quo_api_conforms(case: schemathesis.Case, fuzz_url: str) -> None:
+def test_quo_api_conforms(case: schemathesis.Case[Any], fuzz_url: str) -> None:
     response = case.call(base_url=fuzz_url, headers={"Authorization": NORTHWIND["apiKey"]})
-    with open("/tmp/quo_fuzz.txt", "a") as fh:
-        fh.write(f"{case.method} {case.path} {response.status_code} {case.meta.generation.mode.value if case.meta else ''}\n")
     case.validate_response(response, checks=CHECKS)

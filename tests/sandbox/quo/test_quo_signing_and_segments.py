@@ -22,20 +22,24 @@ def test_openphone_vector() -> None:
     assert not signing.verify(header, case["signing_key_b64"], body + b" ")
 
 
+CASES = [
+    ("a" * 160, "GSM-7", 1),
+    ("a" * 161, "GSM-7", 2),
+    ("a" * 306, "GSM-7", 2),
+    ("a" * 307, "GSM-7", 3),
+    ("{}" * 80, "GSM-7", 3),  # extension characters take two septets
+    ("ç" * 70, "UCS-2", 1),
+    ("ç" * 71, "UCS-2", 2),
+    ("a" * 134 + "ç", "UCS-2", 3),
+    ("😊" * 35, "UCS-2", 1),  # an emoji is two UTF-16 units
+    ("😊" * 36, "UCS-2", 2),
+]
+
+
 @pytest.mark.parametrize(
     ("text", "encoding", "segments"),
-    [
-        ("a" * 160, "GSM-7", 1),
-        ("a" * 161, "GSM-7", 2),
-        ("a" * 306, "GSM-7", 2),
-        ("a" * 307, "GSM-7", 3),
-        ("{}" * 80, "GSM-7", 3),  # extension characters take two septets
-        ("ç" * 70, "UCS-2", 1),
-        ("ç" * 71, "UCS-2", 2),
-        ("a" * 134 + "ç", "UCS-2", 3),
-        ("😊" * 35, "UCS-2", 1),  # an emoji is two UTF-16 units
-        ("😊" * 36, "UCS-2", 2),
-    ],
+    CASES,
+    ids=[f"{len(text)}x{text[-1].encode('unicode_escape').decode()}" for text, _, _ in CASES],
 )
 def test_segments(text: str, encoding: str, segments: int) -> None:
     result = segment(text)

@@ -3,7 +3,7 @@ every resource the sandbox covers."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from twilio.base.exceptions import TwilioRestException
@@ -11,10 +11,17 @@ from twilio.base.exceptions import TwilioRestException
 from tests.sandbox.twilio.conftest import TwilioTarget
 
 
+def utc_today() -> date:
+    return datetime.now(UTC).date()
+
+
 def test_accounts_and_subaccounts(twilio_target: TwilioTarget) -> None:
     client = twilio_target.client()
     listed = client.api.v2010.accounts.list(page_size=1)
-    assert {a.sid for a in listed} == {twilio_target.ids.account_sid, twilio_target.ids.subaccount_sid}
+    assert {a.sid for a in listed} == {
+        twilio_target.ids.account_sid,
+        twilio_target.ids.subaccount_sid,
+    }
 
     created = client.api.v2010.accounts.create(friendly_name="Client test sub")
     assert created.sid.startswith("AC") and len(created.sid) == 34
@@ -63,7 +70,7 @@ def test_message_filters(twilio_target: TwilioTarget) -> None:
     assert by_to and all(m.to == to for m in by_to)
     by_from = client.messages.list(from_="+16505557301", page_size=20, limit=60)
     assert by_from and all(m.from_ == "+16505557301" for m in by_from)
-    today = date.today()
+    today = utc_today()
     sent_today = client.messages.list(date_sent=today, to=to)
     assert [m.to for m in sent_today] == [to]
     assert client.messages.list(date_sent_before=date(2000, 1, 1)) == []
@@ -71,7 +78,9 @@ def test_message_filters(twilio_target: TwilioTarget) -> None:
 
 def test_calls_crud(twilio_target: TwilioTarget) -> None:
     client = twilio_target.client()
-    call = client.calls.create(to="+14155557000", from_="+14155552671", url="https://example.invalid/x")
+    call = client.calls.create(
+        to="+14155557000", from_="+14155552671", url="https://example.invalid/x"
+    )
     assert call.sid.startswith("CA") and call.status == "queued"
     twilio_target.advance()
     done = client.calls(call.sid).fetch()
@@ -87,7 +96,9 @@ def test_calls_crud(twilio_target: TwilioTarget) -> None:
 
 def test_incoming_phone_numbers_crud(twilio_target: TwilioTarget) -> None:
     client = twilio_target.client()
-    bought = client.incoming_phone_numbers.create(phone_number="+15035550123", sms_url="https://example.invalid/sms")
+    bought = client.incoming_phone_numbers.create(
+        phone_number="+15035550123", sms_url="https://example.invalid/sms"
+    )
     assert bought.sid.startswith("PN") and bought.sms_url == "https://example.invalid/sms"
     assert bought.capabilities == {"fax": False, "mms": True, "sms": True, "voice": True}
     by_area = client.incoming_phone_numbers.create(area_code="971")
@@ -102,7 +113,9 @@ def test_incoming_phone_numbers_crud(twilio_target: TwilioTarget) -> None:
         bought.sid,
         local.sid,
     ]
-    updated = client.incoming_phone_numbers(bought.sid).update(friendly_name="Portland", voice_method="GET")
+    updated = client.incoming_phone_numbers(bought.sid).update(
+        friendly_name="Portland", voice_method="GET"
+    )
     assert (updated.friendly_name, updated.voice_method) == ("Portland", "GET")
     assert client.incoming_phone_numbers(bought.sid).fetch().friendly_name == "Portland"
     for sid in (bought.sid, by_area.sid, local.sid):
@@ -111,10 +124,14 @@ def test_incoming_phone_numbers_crud(twilio_target: TwilioTarget) -> None:
 
 def test_applications_crud(twilio_target: TwilioTarget) -> None:
     client = twilio_target.client()
-    app = client.applications.create(friendly_name="Client app", voice_url="https://example.invalid/v")
+    app = client.applications.create(
+        friendly_name="Client app", voice_url="https://example.invalid/v"
+    )
     assert app.sid.startswith("AP") and app.voice_method == "POST"
     assert app.sid in {a.sid for a in client.applications.list(page_size=1)}
-    updated = client.applications(app.sid).update(sms_url="https://example.invalid/s", sms_method="GET")
+    updated = client.applications(app.sid).update(
+        sms_url="https://example.invalid/s", sms_method="GET"
+    )
     assert (updated.sms_url, updated.sms_method) == ("https://example.invalid/s", "GET")
     assert client.applications(app.sid).fetch().friendly_name == "Client app"
     assert client.applications(app.sid).delete() is True

@@ -29,5 +29,9 @@ def test_published_vectors(case: dict) -> None:
 def test_request_validator_accepts_our_signature() -> None:
     url = "http://127.0.0.1:9999/hook?x=1"
     params = [("Body", "hi"), ("From", "+14155550000"), ("MediaUrl0", "https://e.x/a.png")]
-    assert RequestValidator("secret-token").validate(url, dict(params), signature("secret-token", url, params))
-    assert not RequestValidator("other-token").validate(url, dict(params), signature("secret-token", url, params))
+    assert RequestValidator("secret-token").validate(
+        url, dict(params), signature("secret-token", url, params)
+    )
+    assert not RequestValidator("other-token").validate(
+        url, dict(params), signature("secret-token", url, params)
+    )

@@ -188,7 +188,9 @@ def _apply_update(ctx: Ctx, tracker: Doc, body: dict[str, Any]) -> None:
     if "name" in body:
         tracker["name"] = body_text(body, "name", required=True)
     if "call_flow" in body:
-        flow = _call_flow({**tracker["call_flow"], **(body["call_flow"] or {})})
+        if not isinstance(body["call_flow"], dict):
+            raise bad_request("call_flow must be an object")
+        flow = _call_flow({**tracker["call_flow"], **body["call_flow"]})
         tracker.update(call_flow=flow, destination_number=flow.get("destination_number"))
     if "source" in body:
         tracker["source"] = _source(body["source"], str(tracker["type"]))

@@ -87,12 +87,14 @@ def _resume(world: QuoWorld) -> None:
 
 def create_app(config: SandboxConfig | None = None) -> Starlette:
     world = QuoWorld(config or SandboxConfig())
+    world.on_start = lambda: _resume(world)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with world.runtime.lifespan(app):
-            _resume(world)
+            await world.ensure_running()
             yield
+        world.running = False
 
     app = Starlette(
         routes=[*api_routes(), *control.routes()],

@@ -57,6 +57,7 @@ def _error(status: int, code: str, message: str) -> JSONResponse:
 def control(handler: ControlHandler) -> Callable[[Request], Awaitable[Response]]:
     async def run(request: Request) -> Response:
         world = world_of(request)
+        await world.ensure_running()
         header = request.headers.get("authorization", "")
         key = header[7:] if header.lower().startswith("bearer ") else header
         try:
@@ -77,7 +78,7 @@ async def _body(request: Request) -> Doc:
     raw = await request.body()
     try:
         body = json.loads(raw) if raw.strip() else {}
-    except ValueError:
+    except (ValueError, RecursionError):
         raise ControlError(400, "invalid_json", "The body is not valid JSON") from None
     if not isinstance(body, dict):
         raise ControlError(400, "invalid_json", "The body must be a JSON object")

@@ -64,6 +64,7 @@ def world_of(request: Request) -> QuoWorld:
 def operation(family: Family, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
     async def run(request: Request) -> Response:
         world = world_of(request)
+        await world.ensure_running()
         try:
             org = world.workspace_for_key(request.headers.get("authorization"))
             world.check_rate(org["apiKey"])

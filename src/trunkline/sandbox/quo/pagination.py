@@ -31,7 +31,7 @@ def decode_token(token: str) -> tuple[str, ...]:
     try:
         padded = token + "=" * (-len(token) % 4)
         value = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
-    except (ValueError, binascii.Error, UnicodeEncodeError):
+    except (ValueError, binascii.Error, UnicodeEncodeError, RecursionError):
         value = None
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise bad_request("/query/pageToken", "pageToken is invalid", token)

@@ -107,13 +107,14 @@ def query_prefixed(params: QueryParams, name: str, prefix: str, *, required: boo
 
 
 def parse_datetime(raw: str) -> datetime | None:
+    """An aware UTC datetime, or None when ``raw`` is not ISO 8601 (or out of range in UTC)."""
     try:
         parsed = datetime.fromisoformat(raw.strip())
-    except ValueError:
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=UTC)
+        return parsed.astimezone(UTC)
+    except (ValueError, OverflowError):
         return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed
 
 
 def require_prefix(value: str, prefix: str, name: str) -> None:
@@ -131,7 +132,7 @@ async def json_object(request: Request) -> dict[str, Any]:
         raise QuoError(400, "Request body is required")
     try:
         body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError):
         raise QuoError(400, "Request body is not valid JSON") from None
     if not isinstance(body, dict):
         raise bad_request("/body", "Request body must be a JSON object", body, "object")

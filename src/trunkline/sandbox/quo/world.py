@@ -6,6 +6,7 @@ so another workspace's ids answer 404 exactly like ids that do not exist.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from trunkline.sandbox.kit import IdMaker, SandboxConfig, SandboxRuntime, SlidingWindow
@@ -25,6 +26,21 @@ class QuoWorld:
         self.limiter = SlidingWindow(REQUESTS_PER_SECOND, 1.0) if config.rate_limits else None
         # Webhook deliveries of this run (``events.SentEvent``); not persisted.
         self.sent_events: list[Any] = []
+        self.on_start: Callable[[], None] | None = None
+        self.running = False
+
+    async def ensure_running(self) -> None:
+        """Start the clock (and resume unfinished work) once.
+
+        The lifespan does it; requests do it too, for hosts that mount the app without
+        running its lifespan.
+        """
+        if self.running:
+            return
+        self.running = True
+        await self.runtime.clock.start()
+        if self.on_start is not None:
+            self.on_start()
 
     @property
     def state(self) -> Any:

@@ -55,8 +55,8 @@ def endpoint(world: World, handler: Handler) -> Callable[[Request], Awaitable[Re
         try:
             principal = authenticate(world, request)
             with world.slot(principal.root_sid):
-                call = ApiCall(request, world, principal, await read_params(request), "")
-                call.path = provider_path(request)
+                params = await read_params(request)
+                call = ApiCall(request, world, principal, params, provider_path(request))
                 if "account_sid" in request.path_params:
                     require_visible(world, principal, call.account_sid, call.path)
                 return await handler(call)

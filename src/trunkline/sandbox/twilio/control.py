@@ -61,6 +61,7 @@ def routes(world: World) -> list[Route]:
 
     return [
         Route("/_sandbox", bind(describe), methods=["GET"]),
+        Route("/_sandbox/", bind(describe), methods=["GET"]),
         Route("/_sandbox/reset", bind(reset), methods=["POST"]),
         Route("/_sandbox/clock/advance", bind(advance), methods=["POST"]),
         Route("/_sandbox/webhooks/deliveries", bind(deliveries), methods=["GET"]),

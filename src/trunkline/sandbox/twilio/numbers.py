@@ -129,15 +129,13 @@ async def create_number(call: ApiCall) -> Response:
     check_references(call, call.account_sid)
     sid = call.world.new_sid("PN")
     now = call.world.now()
-    record = number_record(call.account_sid, sid, phone, None, now, kind or _default_kind(phone))
+    record = number_record(
+        call.account_sid, sid, phone, None, now, kind or phones.number_type(phone)
+    )
     apply_settings(call.params, record)
     call.world.table("numbers")[sid] = record
     call.world.save()
     return json_response(public(record), 201)
-
-
-def _default_kind(phone: str) -> str:
-    return phones.number_type(phone)
 
 
 def _chosen_number(call: ApiCall, kind: str | None) -> str:

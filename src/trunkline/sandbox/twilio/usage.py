@@ -9,6 +9,7 @@ subaccounts unless ``IncludeSubaccounts=false``.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
@@ -28,6 +29,8 @@ from trunkline.sandbox.twilio.world import World
 Record = dict[str, Any]
 Select = Callable[[Record], bool]
 RELATIVE = re.compile(r"^-(\d{1,4})days$")
+MAX_BUCKETS = 400  # periods per Daily/Monthly/Yearly request
+EARLIEST, LATEST = date(1970, 1, 1), date(2999, 12, 31)
 SUBRESOURCES = {
     "all_time": "AllTime",
     "today": "Today",
@@ -77,9 +80,12 @@ async def list_records(call: ApiCall) -> Response:
     category = call.params.get("Category")
     names = [category] if category else sorted(CATEGORIES)
     billed = _billed(call)
+    buckets = list(itertools.islice(_buckets(kind, start, end), MAX_BUCKETS + 1))
+    if len(buckets) > MAX_BUCKETS:
+        raise errors.invalid("StartDate", f"the range covers more than {MAX_BUCKETS} periods")
     records = [
         _record(call, kind, name, first, last, billed)
-        for first, last in _buckets(kind, start, end)
+        for first, last in buckets
         for name in names
         if name in CATEGORIES
     ]
@@ -91,7 +97,7 @@ def _range(call: ApiCall, kind: str, today: date) -> tuple[date, date]:
     if fixed is not None:
         return fixed
     end = _date_param(call, "EndDate", today) or today
-    default_start = end - timedelta(days=30) if kind == "Daily" else _created(call)
+    default_start = max(end - timedelta(days=30), EARLIEST) if kind == "Daily" else _created(call)
     start = _date_param(call, "StartDate", today) or default_start
     if start > end:
         raise errors.invalid("StartDate", "must not be after EndDate")
@@ -117,11 +123,12 @@ def _date_param(call: ApiCall, name: str, today: date) -> date | None:
     if relative:
         return today - timedelta(days=int(relative.group(1)))
     try:
-        return date.fromisoformat(value)
+        parsed = date.fromisoformat(value)
     except ValueError:
-        raise errors.invalid(
-            name, "must be YYYY-MM-DD or a relative date such as -30days"
-        ) from None
+        raise errors.invalid(name, "must be YYYY-MM-DD or a relative date like -30days") from None
+    if not EARLIEST <= parsed <= LATEST:
+        raise errors.invalid(name, f"must be between {EARLIEST} and {LATEST}")
+    return parsed
 
 
 def _created(call: ApiCall) -> date:

@@ -14,7 +14,7 @@ from trunkline.sandbox.twilio.callbacks import Callbacks
 
 Record = dict[str, Any]
 
-# Twilio limits concurrent requests per account; 100 in flight is the documented default tier.
+# Twilio limits concurrent API requests per account (100 by default); over it: 429, code 20429.
 DEFAULT_CONCURRENCY = 100
 
 
