@@ -53,16 +53,26 @@ class BasicAuth(Strict):
 
 
 class OAuth2Auth(Strict):
-    """Authorization code with PKCE; tokens injected as ``Authorization: Bearer``."""
+    """Authorization code with PKCE; tokens injected as ``Authorization: Bearer``.
+
+    The endpoint URLs may be paths (``/restapi/oauth/token``): they are then taken relative to
+    wherever the app's upstream points (the real provider, a sandbox or an override), so a
+    sandbox serves the OAuth dance as well as the API. The client id and secret usually come
+    from settings (``TRUNKLINE_OAUTH_<APP>_CLIENT_ID``/``_SECRET``) or a mounted sandbox.
+    """
 
     mode: Literal["OAUTH2"]
     authorize_url: str
     token_url: str
     revoke_url: str | None = None
     scopes: list[str] = []
-    client_id: str
+    client_id: str | None = None
     client_secret: str | None = None
-    refresh_margin_seconds: int = 60
+    # How the client proves itself at the token and revocation endpoints (RFC 6749 §2.3.1).
+    client_auth: Literal["client_secret_basic", "client_secret_post", "none"] = (
+        "client_secret_basic"
+    )
+    refresh_margin_seconds: Annotated[int, Field(ge=0)] = 60
 
 
 Auth = Annotated[ApiKeyAuth | BasicAuth | OAuth2Auth, Field(discriminator="mode")]

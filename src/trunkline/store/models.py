@@ -52,5 +52,11 @@ class Connection(Base):
     session_expires_at: Mapped[datetime | None] = mapped_column(
         DateTime(timezone=True), nullable=True
     )
+    # Set when the link has done its job (the connection became ACTIVE through it): spent.
+    session_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # An OAuth2 sign-in under way: the hash of its ``state`` finds the row at the callback, the
+    # vault seal keeps the PKCE verifier and the browser binding.
+    oauth_state_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    oauth_flow: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -9,11 +9,51 @@ import httpx
 from trunkline.sandbox.callrail.app import API_ROUTES
 
 ODD_VALUES: list[Any] = [None, "", "x" * 300, -1, 0, 3.5, True, [], ["a", 1], {"a": {"b": None}}]
-PARAMS = ("page", "per_page", "sort", "order", "fields", "date_range", "start_date", "end_date",
-          "time_zone", "company_id", "tags[]", "interval", "group_by", "min_duration", "offset")  # fmt: skip
-BODY_KEYS = ("name", "type", "company_id", "call_flow", "source", "tracking_number", "pool_size",
-             "tags", "note", "value", "lead_status", "spam", "email", "role", "companies", "config",
-             "state", "alert_type", "content", "customer_phone_number", "form_data", "color")  # fmt: skip
+PARAMS = tuple(
+    [
+        "page",
+        "per_page",
+        "sort",
+        "order",
+        "fields",
+        "date_range",
+        "start_date",
+        "end_date",
+        "time_zone",
+        "company_id",
+        "tags[]",
+        "interval",
+        "group_by",
+        "min_duration",
+        "offset",
+    ]
+)
+BODY_KEYS = tuple(
+    [
+        "name",
+        "type",
+        "company_id",
+        "call_flow",
+        "source",
+        "tracking_number",
+        "pool_size",
+        "tags",
+        "note",
+        "value",
+        "lead_status",
+        "spam",
+        "email",
+        "role",
+        "companies",
+        "config",
+        "state",
+        "alert_type",
+        "content",
+        "customer_phone_number",
+        "form_data",
+        "color",
+    ]
+)
 
 
 def concrete(path: str, ids: dict[str, str]) -> str:

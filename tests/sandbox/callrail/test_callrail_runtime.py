@@ -147,3 +147,13 @@ def test_registry_spec_and_credentials() -> None:
     with serve_asgi(spec.create_app(SandboxConfig())) as url:
         response = httpx.get(f"{url}/v3/a.json", headers=token(spec.credentials["api_key"]))
         assert response.status_code == 200
+
+
+def test_reset_starts_fresh_limit_windows() -> None:
+    config = SandboxConfig(speed=SPEED, extra={"rate_limits": {"general": {"per_hour": 2}}})
+    with serve_asgi(create_app(config)) as url:
+        target = make_target(url)
+        with target.client() as api, target.control() as control:
+            assert [api.get("/v3/a.json").status_code for _ in range(3)] == [200, 200, 429]
+            control.post("/_sandbox/reset").raise_for_status()
+            assert api.get("/v3/a.json").status_code == 200

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 import pytest
@@ -63,33 +63,65 @@ class CheckingHttpClient(TwilioHttpClient):
         return response
 
 
+class GatewayHttpClient(CheckingHttpClient):
+    """Through trunkline: the caller holds only the gateway key; trunkline injects Basic auth."""
+
+    def __init__(self, checker: SpecChecker, gateway_key: str, **kwargs: Any) -> None:
+        super().__init__(checker, **kwargs)
+        self.gateway_key = gateway_key
+
+    def request(self, method: str, url: str, params: Any = None, **kwargs: Any) -> TwilioResponse:
+        kwargs["auth"] = None
+        kwargs["headers"] = {
+            **(kwargs.get("headers") or {}),
+            "Authorization": f"Bearer {self.gateway_key}",
+        }
+        return super().request(method, url, params=params, **kwargs)
+
+
 @dataclass
 class TwilioTarget:
-    """Where the Twilio API under test lives and who we are there."""
+    """Where the Twilio API under test lives and who we are there.
+
+    ``gateway_key`` set: ``base_url`` is trunkline's ``/twilio`` and calls carry that key only.
+    """
 
     base_url: str
     sandbox_url: str
     ids: Identity
     checker: SpecChecker
-    strip_prefix: str = ""
+    gateway_key: str | None = None
 
     def client(self, username: str | None = None, password: str | None = None) -> Client:
         """The official client, pointed at the target (account SID + token by default)."""
+        http_client: CheckingHttpClient = (
+            GatewayHttpClient(self.checker, self.gateway_key, timeout=10)
+            if self.gateway_key and username is None
+            else CheckingHttpClient(self.checker, timeout=10)
+        )
         client = Client(
             username or self.ids.account_sid,
             password or self.ids.auth_token,
             account_sid=self.ids.account_sid,
-            http_client=CheckingHttpClient(self.checker, timeout=10),
+            http_client=http_client,
         )
-        client.api.base_url = self.base_url
+        if username is not None and self.gateway_key:  # own credentials: straight to the sandbox
+            client.http_client = CheckingHttpClient(
+                SpecChecker(SPEC, strip_prefix=urlsplit(self.sandbox_url).path), timeout=10
+            )
+            client.api.base_url = self.sandbox_url
+        else:
+            client.api.base_url = self.base_url
         return client
 
     def http(self, auth: tuple[str, str] | None = None) -> httpx.Client:
         """A raw HTTP client whose 2xx JSON responses are checked against the spec."""
         checker = self.checker
+        through_gateway = self.gateway_key is not None and auth is None
         return httpx.Client(
-            base_url=self.base_url,
-            auth=auth or (self.ids.account_sid, self.ids.auth_token),
+            base_url=self.base_url if auth is None else self.sandbox_url,
+            auth=None if through_gateway else auth or (self.ids.account_sid, self.ids.auth_token),
+            headers={"Authorization": f"Bearer {self.gateway_key}"} if through_gateway else {},
             timeout=10,
             trust_env=False,
             event_hooks={"response": [lambda r: (r.read(), check_response(checker, r))]},
@@ -120,9 +152,32 @@ def sandbox_url() -> Iterator[str]:
         yield url
 
 
+# Scenario modules also run through the trunkline gateway; error, control and runtime
+# modules test the sandbox's own surface and stay direct.
+THROUGH_GATEWAY = {"test_client_resources", "test_lifecycle", "test_pagination", "test_usage"}
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "twilio_target" in metafunc.fixturenames:
+        module = metafunc.module.__name__.rsplit(".", 1)[-1]
+        routes = ["direct", "gateway"] if module in THROUGH_GATEWAY else ["direct"]
+        metafunc.parametrize("twilio_target", routes, indirect=True, scope="session")
+
+
 @pytest.fixture(scope="session")
-def twilio_target(sandbox_url: str, spec_checker: SpecChecker) -> TwilioTarget:
-    return TwilioTarget(sandbox_url, sandbox_url, identity(), spec_checker)
+def twilio_target(
+    request: pytest.FixtureRequest, sandbox_url: str, spec_checker: SpecChecker
+) -> TwilioTarget:
+    if request.param == "direct":
+        return TwilioTarget(sandbox_url, sandbox_url, identity(), spec_checker)
+    gateway = request.getfixturevalue("trunkline_sandboxed")
+    return TwilioTarget(
+        gateway.url + "/twilio",
+        gateway.url + "/sandbox/twilio",
+        identity(),
+        SpecChecker(SPEC, strip_prefix="/twilio"),
+        gateway_key=gateway.api_key,
+    )
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -174,7 +229,8 @@ class Receiver:
 
 
 @pytest.fixture(scope="session")
-def receiver() -> Iterator[Receiver]:
+def receiver(twilio_target: TwilioTarget) -> Iterator[Receiver]:
+    """One receiver per target, so a scenario run twice never sees the other run's callbacks."""
     box = Receiver()
 
     async def record(request: Request) -> PlainTextResponse:

@@ -27,7 +27,7 @@ def _target(
         if prefix
         else twilio_target.checker
     )
-    target = TwilioTarget(base_url or url, url, twilio_target.ids, checker, prefix)
+    target = TwilioTarget(base_url or url, url, twilio_target.ids, checker)
     return target
 
 

@@ -4,7 +4,7 @@ Same ``Authorization: Token token="KEY"`` as the API (it acts in the key's first
 ``account_id`` when given), JSON in and out, errors as ``{"error": ...}``; never rate limited.
 
 - ``GET  /_sandbox``                       what this is, credential hints, counts
-- ``POST /_sandbox/reset``                 back to the deterministic seed
+- ``POST /_sandbox/reset``                 back to the deterministic seed (and fresh limits)
 - ``POST /_sandbox/clock/advance``         run every pending state change now
 - ``GET  /_sandbox/webhooks/deliveries``   webhook deliveries so far (event, url, status)
 - ``POST /_sandbox/calls/inbound``         a customer calls a tracking number
@@ -100,6 +100,7 @@ async def reset(ctx: Ctx) -> Response:
     ctx.world.runtime.state.reset()
     ctx.world.deliveries.clear()
     ctx.world.runtime.webhooks.log.clear()
+    ctx.world.limits.clear()
     return reply({"reset": True, "calls": len(ctx.world.table("calls"))})
 
 

@@ -43,9 +43,13 @@ def _bucket(defaults: tuple[int, int], override: dict[str, Any]) -> Bucket:
 class Limits:
     def __init__(self, enabled: bool, overrides: dict[str, Any] | None = None) -> None:
         self.enabled = enabled
-        overrides = overrides or {}
+        self.overrides = overrides or {}
+        self.clear()
+
+    def clear(self) -> None:
+        """Forget every counted request (a sandbox reset starts with fresh windows)."""
         self.buckets = {
-            name: _bucket(defaults, overrides.get(name, {}))
+            name: _bucket(defaults, self.overrides.get(name, {}))
             for name, defaults in DEFAULT_LIMITS.items()
         }
 

@@ -38,7 +38,8 @@ class SandboxRuntime:
         self.state = SandboxState(config.state_path(app), seed)
         self.clock = Scheduler(config.speed)
         self.webhooks = WebhookSender(
-            max_attempts=config.webhook_attempts, base_delay=config.webhook_base_delay
+            max_attempts=config.webhook_attempts,
+            base_delay=config.webhook_base_delay / config.speed,
         )
 
     @contextlib.asynccontextmanager

@@ -49,10 +49,16 @@ def public(doc: Doc) -> Doc:
     return {name: doc[name] for name in PUBLIC_FIELDS}
 
 
+EVENT_FIELDS = (
+    "from", "to", "direction", "text", "status", "createdAt", "userId", "phoneNumberId",
+)  # fmt: skip
+
+
 def event_object(world: QuoWorld, org: Doc, doc: Doc) -> Doc:
-    """The message as webhook payloads carry it (``object``, ``conversationId``, contacts)."""
+    """The message as webhook payloads carry it (``object``, ``conversationId``, contacts),
+    keys in the order of Quo's webhooks guide."""
     body = {"id": doc["id"], "object": "message"}
-    body.update({name: doc[name] for name in PUBLIC_FIELDS if name not in ("id", "updatedAt")})
+    body.update({name: doc[name] for name in EVENT_FIELDS})
     body["conversationId"] = doc.get("conversationId")
     body["contactIds"] = lookup.contact_ids_for(world, org, doc["customer"])
     return body

@@ -9,7 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from trunkline.sandbox.kit import IdMaker, SandboxConfig, SandboxRuntime, SlidingWindow
+from trunkline.sandbox.kit import (
+    IdMaker,
+    SandboxConfig,
+    SandboxRuntime,
+    SandboxState,
+    SlidingWindow,
+)
 from trunkline.sandbox.quo.errors import QuoError
 from trunkline.sandbox.quo.seed import build_seed
 
@@ -43,7 +49,7 @@ class QuoWorld:
             self.on_start()
 
     @property
-    def state(self) -> Any:
+    def state(self) -> SandboxState:
         return self.runtime.state
 
     def table(self, name: str) -> dict[str, Doc]:
