@@ -52,7 +52,9 @@ def not_found(name: str, value: str) -> ApiError:
 
 
 def insufficient_permissions(permission: str) -> ApiError:
-    message = f"In order to call this API endpoint, application needs to have [{permission}] permission"
+    message = (
+        f"In order to call this API endpoint, application needs to have [{permission}] permission"
+    )
     return ApiError(403, "InsufficientPermissions", message, detail_code="CMN-401")
 
 

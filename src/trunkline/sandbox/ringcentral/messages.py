@@ -1,12 +1,13 @@
 """Outbound SMS: checked like RingCentral checks it, then Queued → Sent → Delivered.
 
-Destinations whose last four digits are 0000–0099 are unreachable: the message ends
+Destinations whose last four digits are 0000-0099 are unreachable: the message ends
 ``DeliveryFailed`` instead of ``Delivered``.
 """
 
 from __future__ import annotations
 
 import re
+import time
 from typing import Any
 
 from trunkline.sandbox.ringcentral import errors
@@ -70,7 +71,6 @@ def send(world: RingCentralWorld, ext: Doc, body: Doc, now: float) -> Doc:
 
 def schedule(world: RingCentralWorld, message_id: str) -> None:
     """Move a message on through its remaining states on the sandbox clock."""
-    import time
 
     def advance(status: str) -> None:
         message = world.table("messages").get(message_id)

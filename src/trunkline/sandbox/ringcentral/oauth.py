@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from trunkline.sandbox.ringcentral import tokens
+from trunkline.sandbox.ringcentral import errors, tokens
 from trunkline.sandbox.ringcentral.errors import OAuthError
 from trunkline.sandbox.ringcentral.page import consent_page, error_page
 from trunkline.sandbox.ringcentral.world import RingCentralWorld, world_of
@@ -88,7 +88,9 @@ async def authorize(request: Request) -> Response:
     state = {"state": params["state"]} if "state" in params else {}
     problem = _problem(client, params)
     if problem is not None:
-        return _back(params["redirect_uri"], {"error": problem[0], "error_description": problem[1], **state})
+        return _back(
+            params["redirect_uri"], {"error": problem[0], "error_description": problem[1], **state}
+        )
     if request.method == "GET":
         page = consent_page(request.url.path, client, params, world.extensions())
         return HTMLResponse(page, headers=PAGE_HEADERS)
@@ -143,10 +145,14 @@ async def revoke(request: Request) -> Response:
         client, proven = tokens.client_from_request(
             world, request.headers.get("authorization", ""), form
         )
+        if not proven:
+            raise errors.invalid_client(client["id"])
     except OAuthError as exc:
         return exc.response()
     if not form.get("token"):
-        return OAuthError(400, "invalid_request", "OAU-100", "Parameter [token] is not specified").response()
+        return OAuthError(
+            400, "invalid_request", "OAU-100", "Parameter [token] is not specified"
+        ).response()
     tokens.revoke(world, client, form["token"])
     return Response(status_code=200)
 

@@ -15,7 +15,8 @@ h1{font-size:1.35rem;margin:0 0 .25rem}.brand{color:#0a5cc2;font-weight:700;lett
 .note{color:#4a5563;font-size:.9rem}ul{padding-left:1.2rem}label{display:block;font-weight:600;
 margin:1rem 0 .3rem}select{width:100%;padding:.55rem;font-size:1rem;border:1px solid #7b8794;
 border-radius:6px}.actions{display:flex;gap:.75rem;margin-top:1.5rem}
-button{flex:1;padding:.7rem;font-size:1rem;border-radius:6px;border:1px solid #0a5cc2;cursor:pointer}
+button{flex:1;padding:.7rem;font-size:1rem;border-radius:6px;border:1px solid #0a5cc2;
+cursor:pointer}
 .approve{background:#0a5cc2;color:#fff}.deny{background:#fff;color:#0a5cc2}
 button:focus-visible,select:focus-visible{outline:3px solid #f5a623;outline-offset:2px}
 """
@@ -34,7 +35,7 @@ def consent_page(action: str, client: Doc, params: dict[str, str], extensions: l
     items = "".join(f"<li>{escape(s)}</li>" for s in scopes.split())
     return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1">
-<title>Authorize {escape(client["name"])} – RingCentral sandbox</title><style>{STYLE}</style>
+<title>Authorize {escape(client["name"])} - RingCentral sandbox</title><style>{STYLE}</style>
 </head><body><main>
 <p class="brand">RingCentral <span class="note">(offline sandbox)</span></p>
 <h1>Access request</h1>
@@ -53,6 +54,6 @@ def consent_page(action: str, client: Doc, params: dict[str, str], extensions: l
 
 def error_page(title: str, message: str) -> str:
     return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
-<title>{escape(title)} – RingCentral sandbox</title><style>{STYLE}</style></head>
+<title>{escape(title)} - RingCentral sandbox</title><style>{STYLE}</style></head>
 <body><main><p class="brand">RingCentral</p><h1>{escape(title)}</h1>
 <p role="alert">{escape(message)}</p></main></body></html>"""

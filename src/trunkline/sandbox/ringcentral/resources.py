@@ -30,7 +30,12 @@ def account_json(world: RingCentralWorld, base: str) -> Doc:
             "uri": f"{uri}/service-info",
             "brand": {"id": "1210", "name": "RingCentral", "homeCountry": REGIONAL["homeCountry"]},
             "servicePlan": {"id": "4309", "name": "RingEX Advanced", "edition": "Standard"},
-            "billingPlan": {"id": "6014", "name": "Monthly", "durationUnit": "Month", "duration": 1},
+            "billingPlan": {
+                "id": "6014",
+                "name": "Monthly",
+                "durationUnit": "Month",
+                "duration": 1,
+            },
         },
         "operator": {
             "uri": f"{uri}/extension/{operator['id']}",

@@ -126,7 +126,7 @@ def start_session(world: RingCentralWorld, client: Doc, grant: Doc, form: Doc) -
 def rotate(world: RingCentralWorld, client: Doc, proven: bool, form: Doc) -> Doc:
     """The refresh grant: a new pair; the old refresh and access tokens stop working now."""
     token = str(form.get("refresh_token") or "")
-    session = world.table("sessions").get(world.table("refreshTokens").get(token, ""))
+    session = world.table("sessions").get(world.index("refreshTokens").get(token, ""))
     if session is None or session["clientId"] != client["id"]:
         raise errors.token_not_found()
     if session["revokedAt"] is not None:
@@ -135,8 +135,8 @@ def rotate(world: RingCentralWorld, client: Doc, proven: bool, form: Doc) -> Doc
         raise errors.token_expired()
     if not proven and not session.get("pkce"):
         raise errors.invalid_client(client["id"])
-    del world.table("refreshTokens")[token]
-    world.table("accessTokens").pop(session["accessToken"], None)
+    del world.index("refreshTokens")[token]
+    world.index("accessTokens").pop(session["accessToken"], None)
     _new_pair(world, client, session, form)
     world.save()
     return session
@@ -150,8 +150,8 @@ def _new_pair(world: RingCentralWorld, client: Doc, session: Doc, form: Doc) -> 
     session["accessExpiresAt"] = now + access_ttl
     session["refreshToken"] = world.new_token()
     session["refreshExpiresAt"] = now + refresh_ttl
-    world.table("accessTokens")[session["accessToken"]] = session["id"]
-    world.table("refreshTokens")[session["refreshToken"]] = session["id"]
+    world.index("accessTokens")[session["accessToken"]] = session["id"]
+    world.index("refreshTokens")[session["refreshToken"]] = session["id"]
 
 
 def _ttl(asked: Any, default: int, floor: int) -> int:
@@ -181,13 +181,13 @@ def end_session(world: RingCentralWorld, session: Doc | None) -> None:
     if session is None or session["revokedAt"] is not None:
         return
     session["revokedAt"] = time.time()
-    world.table("accessTokens").pop(session["accessToken"], None)
+    world.index("accessTokens").pop(session["accessToken"], None)
     world.save()
 
 
 def revoke(world: RingCentralWorld, client: Doc, token: str) -> None:
     """Revoking either token of a session ends it; unknown tokens are not an error (RFC 7009)."""
-    session_id = world.table("accessTokens").get(token) or world.table("refreshTokens").get(token)
+    session_id = world.index("accessTokens").get(token) or world.index("refreshTokens").get(token)
     session = world.table("sessions").get(session_id or "")
     if session is not None and session["clientId"] == client["id"]:
         end_session(world, session)
@@ -200,7 +200,7 @@ def bearer(world: RingCentralWorld, authorization: str) -> Doc:
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise ApiError(401, "TokenInvalid", "Unparseable access token", detail_code="OAU-140")
-    session = world.table("sessions").get(world.table("accessTokens").get(token.strip(), ""))
+    session = world.table("sessions").get(world.index("accessTokens").get(token.strip(), ""))
     if session is None or session["revokedAt"] is not None:
         raise ApiError(401, "TokenInvalid", "Token not found", detail_code="OAU-213")
     if session["accessExpiresAt"] <= time.time():

@@ -31,6 +31,11 @@ class RingCentralWorld:
     def table(self, name: str) -> dict[str, Doc]:
         return self.runtime.state.table(name)
 
+    def index(self, name: str) -> dict[str, str]:
+        """A token → session id map (``accessTokens``, ``refreshTokens``)."""
+        found: dict[str, str] = self.runtime.state.data.setdefault(name, {})
+        return found
+
     def save(self) -> None:
         self.runtime.state.save()
 
@@ -58,7 +63,12 @@ class RingCentralWorld:
     def log_token_request(self, grant_type: str, client_id: str, outcome: str) -> None:
         log: list[Doc] = self.state.meta.setdefault("tokenRequests", [])
         log.append(
-            {"at": iso(time.time()), "grantType": grant_type, "clientId": client_id, "outcome": outcome}
+            {
+                "at": iso(time.time()),
+                "grantType": grant_type,
+                "clientId": client_id,
+                "outcome": outcome,
+            }
         )
         del log[:-TOKEN_LOG_LIMIT]
 
