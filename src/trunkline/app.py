@@ -8,6 +8,7 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
+from redis.asyncio import Redis
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Mount
@@ -20,7 +21,7 @@ from trunkline.control.routes import ROUTES
 from trunkline.gateway.accesslog import AccessLog
 from trunkline.gateway.proxy import Gateway
 from trunkline.gateway.resolver import Resolver
-from trunkline.gateway.throttle import LocalThrottle
+from trunkline.gateway.throttle import LocalThrottle, RedisThrottle, Throttle
 from trunkline.gateway.upstream import open_client
 from trunkline.lifespan import run_lifespan
 from trunkline.sandbox import SandboxSpec, available_sandboxes, load_sandbox
@@ -90,7 +91,11 @@ class Trunkline:
             settings.cache_ttl,
             newest_default=settings.default_connection == "newest",
         )
-        throttle = LocalThrottle(settings.throttle_wait)
+        redis = None
+        throttle: Throttle = LocalThrottle(settings.throttle_wait)
+        if settings.redis_url is not None:
+            redis = Redis.from_url(settings.redis_url.get_secret_value())
+            throttle = RedisThrottle(redis, settings.throttle_wait)
         services = Services(
             settings, self.catalogue, vault, engine, maker, http, resolver, throttle
         )
@@ -114,6 +119,8 @@ class Trunkline:
         finally:
             self.gateway = None
             await http.close()
+            if redis is not None:
+                await redis.aclose()
             await engine.dispose()
 
 

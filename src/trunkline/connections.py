@@ -75,6 +75,11 @@ def wire(conn: Connection, ctx: Context) -> dict[str, Any]:
 
 def check_fields(provider: Provider, credentials: Any) -> dict[str, str]:
     """Validate a credentials object against the catalogue; returns only the declared fields."""
+    if provider.method == "OAUTH2":
+        raise InvalidRequest(
+            f"{provider.name} connections sign in through the connection's url, not credentials",
+            code="unsupported_method",
+        )
     if not isinstance(credentials, dict):
         raise InvalidRequest("credentials must be an object")
     declared = {f.name: f for f in provider.credentials}
@@ -111,7 +116,15 @@ def _new_session(conn: Connection, ctx: Context) -> str:
     conn.session_hash = session_hash(token)
     conn.session_sealed = ctx.vault.encrypt({"token": token}, conn.id)
     conn.session_expires_at = now() + timedelta(seconds=ctx.session_ttl)
+    conn.session_used_at = None
+    conn.oauth_state_hash = conn.oauth_flow = None
     return token
+
+
+def spend_session(conn: Connection) -> None:
+    """The link has done its job: it now shows "already connected" instead of a form."""
+    conn.session_used_at = now()
+    conn.oauth_flow = None
 
 
 async def create(
@@ -145,6 +158,8 @@ async def create(
         identity = await verify_credentials(ctx, provider, clean)
         activate(conn, ctx, clean, identity)
     _new_session(conn, ctx)
+    if conn.status == "ACTIVE":
+        spend_session(conn)
     db.add(conn)
     await db.flush()
     return conn
@@ -158,6 +173,41 @@ def activate(
     conn.status = "ACTIVE"
     conn.error = None
     conn.updated_at = now()
+
+
+async def reconnect(
+    db: AsyncSession, ctx: Context, account_id: str, connection_id: str, credentials: Any = None
+) -> tuple[Connection, dict[str, str] | None]:
+    """A fresh connect link for the same connection id; the stored credential keeps working.
+
+    With ``credentials`` (key and basic-auth apps), verify and replace at once instead. Returns
+    the connection and the credential it replaced (for upstream revocation), if any.
+    """
+    conn = await get(db, account_id, connection_id)
+    _new_session(conn, ctx)
+    conn.updated_at = now()
+    if credentials is None:
+        return conn, None
+    provider = provider_for(ctx.catalogue, conn.app)
+    clean = check_fields(provider, credentials)
+    identity = await verify_credentials(ctx, provider, clean)
+    return conn, replace_credential(conn, ctx, clean, identity)
+
+
+def replace_credential(
+    conn: Connection, ctx: Context, credentials: dict[str, str], identity: dict[str, Any]
+) -> dict[str, str] | None:
+    """Activate with a newly verified credential; returns the one it replaced, if any."""
+    previous = ctx.vault.decrypt(conn.credential, conn.id) if conn.credential else None
+    activate(conn, ctx, credentials, identity)
+    spend_session(conn)
+    return previous
+
+
+async def by_session(db: AsyncSession, token: str) -> Connection | None:
+    """The connection a connect link belongs to (found by the token's hash), if any."""
+    query = select(Connection).where(Connection.session_hash == session_hash(token))
+    return (await db.execute(query)).scalar_one_or_none()
 
 
 async def get(db: AsyncSession, account_id: str, connection_id: str) -> Connection:
