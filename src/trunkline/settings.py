@@ -89,6 +89,12 @@ class Settings(BaseSettings):
         description="Longest time a request may queue for a provider's rate limit before the "
         "gateway answers 429.",
     )
+    oauth_refresh_lock_timeout: float = Field(
+        default=15.0,
+        gt=0,
+        description="Longest time a request waits for another process to finish refreshing an "
+        "OAuth2 connection's token before the gateway answers 504 refresh_lock_timeout.",
+    )
     log_level: str = Field(default="INFO", description="Python logging level.")
 
     @property
@@ -116,3 +122,15 @@ class Settings(BaseSettings):
             for name, value in os.environ.items()
             if name.startswith(prefix) and value
         }
+
+    def oauth_clients(self) -> dict[str, tuple[str, SecretStr | None]]:
+        """``TRUNKLINE_OAUTH_<APP>_CLIENT_ID`` (and ``_CLIENT_SECRET``): trunkline's OAuth2
+        client at a provider, for OAuth2 apps (the secret stays masked in reprs and logs)."""
+        prefix, suffix = "TRUNKLINE_OAUTH_", "_CLIENT_ID"
+        clients: dict[str, tuple[str, SecretStr | None]] = {}
+        for name, value in os.environ.items():
+            if name.startswith(prefix) and name.endswith(suffix) and value:
+                app = name[len(prefix) : -len(suffix)]
+                secret = os.environ.get(f"{prefix}{app}_CLIENT_SECRET")
+                clients[app.lower()] = (value, SecretStr(secret) if secret else None)
+        return clients

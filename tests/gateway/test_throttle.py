@@ -60,7 +60,7 @@ def test_rejects_past_the_limit_when_not_allowed_to_wait(
         r = httpx.get(proc.url + "/scarce/x", headers=proc.headers())
         assert r.status_code == 429
         assert r.json()["error"]["code"] == "rate_limited"
-        assert 1 <= int(r.headers["retry-after"]) <= 13  # one token per 12 s
+        assert 55 <= int(r.headers["retry-after"]) <= 61  # the window frees a slot after 60 s
     finally:
         proc.stop()
 

@@ -13,7 +13,9 @@ from tests.support.process import TrunklineProcess
 @pytest.fixture(scope="session")
 def trunkline_sandboxed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TrunklineProcess]:
     data = tmp_path_factory.mktemp("gateway") / "data"
-    proc = TrunklineProcess(data, env={"TRUNKLINE_SANDBOX_SPEED": "50"}).start()
+    # Requests queue for the providers' limits (Quo: 10/s) as a real deployment's would.
+    env = {"TRUNKLINE_SANDBOX_SPEED": "50", "TRUNKLINE_THROTTLE_WAIT": "30"}
+    proc = TrunklineProcess(data, env=env).start()
     try:
         yield proc
     finally:

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.routing import Route
 
 from trunkline import connections
+from trunkline.connect.revocation import revoke_deleted, revoke_quietly
 from trunkline.connections import METHODS, STATUSES
 from trunkline.control.http import JSON, caller, json_body
 from trunkline.errors import InvalidRequest, NotFound
@@ -84,9 +85,35 @@ async def delete_connection(request: Request) -> JSON:
     account = await caller(request)
     services = request.app.state.services
     async with services.sessions() as db, db.begin():
-        await connections.delete(db, account, request.path_params["connection_id"])
+        conn = await connections.delete(db, account, request.path_params["connection_id"])
     services.resolver.forget_account(account)
+    provider = services.catalogue.get(conn.app)
+    await revoke_deleted(services.http, request.app.state.oauth, services.vault, provider, conn)
     return JSON({})
+
+
+class Reconnect(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    credentials: dict[str, Any] | None = None
+
+
+async def reconnect_connection(request: Request) -> JSON:
+    """A fresh connect ``url`` for the same connection id (or, with ``credentials``, the new
+    credential verified and swapped in at once). The old credential works until replaced."""
+    account = await caller(request)
+    payload = await json_body(request, Reconnect)
+    services = request.app.state.services
+    async with services.sessions() as db, db.begin():
+        conn, replaced = await connections.reconnect(
+            db, services.ctx, account, request.path_params["connection_id"], payload.credentials
+        )
+    services.resolver.forget_account(account)
+    provider = services.catalogue.get(conn.app)
+    await revoke_quietly(
+        services.http, request.app.state.oauth, provider, replaced, conn.id, "reconnected"
+    )
+    return JSON({"connection": connections.wire(conn, services.ctx)})
 
 
 async def list_apps(request: Request) -> JSON:
@@ -115,6 +142,7 @@ ROUTES = [
     Route("/connections", create_connection, methods=["POST"]),
     Route("/connections/{connection_id}", get_connection, methods=["GET"]),
     Route("/connections/{connection_id}", delete_connection, methods=["DELETE"]),
+    Route("/connections/{connection_id}/reconnect", reconnect_connection, methods=["POST"]),
     Route("/apps", list_apps, methods=["GET"]),
     Route("/apps/{app}", get_app, methods=["GET"]),
     Route("/healthz", healthz, methods=["GET"]),

@@ -69,7 +69,7 @@ class TokenRefresher:
         http: aiohttp.ClientSession,
         apps: OAuthApps,
         *,
-        redis_url: str | None = None,
+        redis: Any = None,
         lock_timeout: float = 15.0,
     ) -> None:
         self.sessions = sessions
@@ -77,10 +77,9 @@ class TokenRefresher:
         self.vault = vault
         self.http = http
         self.apps = apps
-        self.redis_url = redis_url
+        self.redis = redis  # a redis.asyncio.Redis when TRUNKLINE_REDIS_URL is set
         self.lock_timeout = lock_timeout
         self._flights: dict[str, asyncio.Task[dict[str, str]]] = {}
-        self._redis: Any = None
 
     async def refresh(self, connection_id: str, provider: Provider, seen: str) -> dict[str, str]:
         """Fresh credentials for a connection whose access token ``seen`` is due or was refused.
@@ -100,14 +99,10 @@ class TokenRefresher:
         if not flight.cancelled():
             flight.exception()  # retrieved here too: every waiter may have gone away
 
-    async def close(self) -> None:
-        if self._redis is not None:
-            await self._redis.aclose()
-
     async def _refresh_locked(
         self, connection_id: str, provider: Provider, seen: str
     ) -> dict[str, str]:
-        if self.redis_url:
+        if self.redis is not None:
             async with self._redis_lock(connection_id):
                 return await self._refresh_in_transaction(connection_id, provider, seen, False)
         return await self._refresh_in_transaction(connection_id, provider, seen, True)
@@ -173,11 +168,7 @@ class TokenRefresher:
 
     @contextlib.asynccontextmanager
     async def _redis_lock(self, connection_id: str) -> AsyncIterator[None]:
-        if self._redis is None:
-            from redis.asyncio import Redis
-
-            self._redis = Redis.from_url(self.redis_url or "")
-        lock = self._redis.lock(
+        lock = self.redis.lock(
             f"trunkline:oauth-refresh:{connection_id}",
             timeout=LOCK_TTL,
             blocking_timeout=self.lock_timeout,

@@ -140,28 +140,18 @@ class Gateway:
         )
         await self.throttle.acquire(resolved.connection_id, provider.limits)
         upstream_started = time.perf_counter()
+        # OAuth2: one refresh and one retry when the provider refuses the access token.
+        retry = resolved.expires_at is not None and not isinstance(body, _Streamed)
         try:
-            async with self.client.request(
-                scope["method"],
-                URL(url, encoded=True),
-                headers=[(n.decode("latin-1"), v.decode("latin-1")) for n, v in forward],
-                data=body,
-                allow_redirects=False,
-                compress=None,
-            ) as response:
-                record["status"] = response.status
-                out = [
-                    (n.lower(), v)
-                    for n, v in response.raw_headers
-                    if n.lower() not in DROP_RESPONSE
-                ]
-                out.append((b"x-request-id", request_id.encode()))
-                await send(
-                    {"type": "http.response.start", "status": response.status, "headers": out}
-                )
-                async for chunk in response.content.iter_chunked(CHUNK):
-                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
-                await send({"type": "http.response.body", "body": b"", "more_body": False})
+            while True:
+                async with self._request(scope["method"], url, forward, body) as response:
+                    if not (retry and response.status == 401):
+                        await self._relay(response, send, request_id, record)
+                        return
+                retry = False
+                stale = resolved
+                resolved = await self.resolver.refreshed(account, provider, wanted or "", stale)
+                forward = [h for h in forward if h not in stale.headers] + resolved.headers
         except TimeoutError as exc:
             raise UpstreamTimeout(f"{provider.name} did not answer in time") from exc
         except (aiohttp.ClientError, OSError) as exc:
@@ -172,6 +162,38 @@ class Gateway:
             ) from exc
         finally:
             record["upstream_ms"] = round((time.perf_counter() - upstream_started) * 1000, 2)
+
+    def _request(
+        self,
+        method: str,
+        url: str,
+        headers: list[tuple[bytes, bytes]],
+        body: bytes | _Streamed | None,
+    ) -> Any:
+        return self.client.request(
+            method,
+            URL(url, encoded=True),
+            headers=[(n.decode("latin-1"), v.decode("latin-1")) for n, v in headers],
+            data=body,
+            allow_redirects=False,
+            compress=None,
+        )
+
+    async def _relay(
+        self,
+        response: aiohttp.ClientResponse,
+        send: Send,
+        request_id: str,
+        record: dict[str, Any],
+    ) -> None:
+        """Pass the provider's answer back: status, headers (less hop-by-hop), streamed body."""
+        record["status"] = response.status
+        out = [(n.lower(), v) for n, v in response.raw_headers if n.lower() not in DROP_RESPONSE]
+        out.append((b"x-request-id", request_id.encode()))
+        await send({"type": "http.response.start", "status": response.status, "headers": out})
+        async for chunk in response.content.iter_chunked(CHUNK):
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
 
     async def _body(
         self, headers: list[tuple[bytes, bytes]], receive: Receive

@@ -7,6 +7,7 @@ that time); changes made through this process invalidate at once. Errors are nev
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from trunkline import accounts, connections
 from trunkline.catalogue import Catalogue, Provider
 from trunkline.errors import CredentialsExpired, Unauthorized
 from trunkline.gateway.credentials import upstream_headers
+from trunkline.gateway.oauth import TokenRefresher, due, expires_at
 from trunkline.vault import Vault, VaultError
 
 
@@ -28,6 +30,8 @@ class Resolved:
     connection_id: str
     headers: list[tuple[bytes, bytes]]
     credentials: dict[str, str]
+    # OAuth2 only: when the access token expires (epoch seconds); None for key and basic auth.
+    expires_at: float | None = None
 
 
 class _Entry:
@@ -56,6 +60,7 @@ class Resolver:
         self.vault = vault
         self.ttl = ttl
         self.newest_default = newest_default
+        self.oauth: TokenRefresher | None = None  # set by the app when OAuth2 apps exist
         self._cache: dict[Any, _Entry] = {}
         self._inflight: dict[Any, asyncio.Future[Any]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
@@ -72,6 +77,25 @@ class Resolver:
             ("conn", account_id, provider.slug, wanted),
             lambda: self._load_connection(account_id, provider, wanted),
         )
+        if resolved.expires_at is not None and due(provider, resolved.expires_at):
+            resolved = await self.refreshed(account_id, provider, wanted, resolved)
+        return resolved
+
+    async def refreshed(
+        self, account_id: str, provider: Provider, wanted: str, stale: Resolved
+    ) -> Resolved:
+        """OAuth2: the connection with a fresh access token (due to expire, or refused)."""
+        if self.oauth is None:
+            raise CredentialsExpired(f"connection {stale.connection_id} cannot be refreshed")
+        try:
+            credentials = await self.oauth.refresh(
+                stale.connection_id, provider, stale.credentials.get("access_token", "")
+            )
+        except CredentialsExpired:
+            self.forget_account(account_id)
+            raise
+        resolved = self._resolved(stale.connection_id, provider, credentials)
+        self._store(("conn", account_id, provider.slug, wanted), resolved)
         return resolved
 
     def forget_account(self, account_id: str) -> None:
@@ -148,8 +172,16 @@ class Resolver:
             raise CredentialsExpired(
                 f"the stored credential of connection {conn_id} cannot be opened: {exc.message}"
             ) from exc
+        return self._resolved(conn_id, provider, credentials)
+
+    @staticmethod
+    def _resolved(conn_id: str, provider: Provider, credentials: dict[str, str]) -> Resolved:
         headers = [
             (name.lower().encode("latin-1"), value.encode("latin-1"))
             for name, value in upstream_headers(provider, credentials).items()
         ]
-        return Resolved(conn_id, headers, credentials)
+        expiry = None
+        if provider.method == "OAUTH2":  # unknown expiry: never early, still refreshed on a 401
+            expiry = expires_at(credentials)
+            expiry = math.inf if expiry is None else expiry
+        return Resolved(conn_id, headers, credentials, expiry)

@@ -2,14 +2,21 @@
 instead of letting the provider bounce it with a 429. Past ``max_wait`` the gateway answers 429
 itself, with ``Retry-After``.
 
-In-process token buckets keyed by connection; with Redis configured the same windows are shared
-by every replica (see :class:`RedisThrottle`).
+Limits are "N requests per window" (Quo 10/s, CallRail 1,000/hour and 10,000/day), enforced as
+sliding windows like the providers do: a request may start once fewer than N requests started in
+the window before it. A request that must wait reserves its future start time, so waiters are
+served in order. A small margin absorbs the network delay between us and the provider's clock.
+
+``LocalThrottle`` keeps the windows in this process; ``RedisThrottle`` shares them between
+replicas (``TRUNKLINE_REDIS_URL``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import bisect
 import time
+from collections import deque
 from collections.abc import Sequence
 from typing import Any, Protocol
 
@@ -17,105 +24,109 @@ from trunkline.catalogue import RateLimit
 from trunkline.errors import Throttled
 
 
+def margin(limit: RateLimit) -> float:
+    return min(0.05, limit.per_seconds * 0.05)
+
+
 class Throttle(Protocol):
     async def acquire(self, key: str, limits: Sequence[RateLimit]) -> None: ...
 
 
-class _Bucket:
-    __slots__ = ("capacity", "rate", "stamp", "tokens")
+class _Window:
+    __slots__ = ("limit", "span", "starts")
 
     def __init__(self, limit: RateLimit) -> None:
-        self.capacity = float(limit.requests)
-        self.rate = limit.requests / limit.per_seconds
-        self.tokens = self.capacity
-        self.stamp = time.monotonic()
+        self.limit = limit.requests
+        self.span = limit.per_seconds + margin(limit)
+        self.starts: deque[float] = deque()
 
-    def reserve(self) -> float:
-        """Take a token now or later; returns how long the caller must wait for it."""
-        now = time.monotonic()
-        self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
-        self.stamp = now
-        self.tokens -= 1
-        return 0.0 if self.tokens >= 0 else -self.tokens / self.rate
+    def earliest(self, now: float) -> float:
+        while self.starts and self.starts[0] <= now - self.span:
+            self.starts.popleft()
+        if len(self.starts) < self.limit:
+            return now
+        return max(now, self.starts[-self.limit] + self.span)
 
-    def refund(self) -> None:
-        self.tokens += 1
+    def reserve(self, start: float) -> None:
+        if not self.starts or start >= self.starts[-1]:
+            self.starts.append(start)
+        else:
+            bisect.insort(self.starts, start)
 
 
 class LocalThrottle:
     def __init__(self, max_wait: float) -> None:
         self.max_wait = max_wait
-        self._buckets: dict[tuple[str, int], _Bucket] = {}
+        self._windows: dict[tuple[str, int], _Window] = {}
 
     async def acquire(self, key: str, limits: Sequence[RateLimit]) -> None:
         if not limits:
             return
-        buckets = [self._bucket(key, i, limit) for i, limit in enumerate(limits)]
-        waits = [bucket.reserve() for bucket in buckets]
-        wait = max(waits)
+        windows = [self._window(key, i, limit) for i, limit in enumerate(limits)]
+        now = time.monotonic()
+        start = max(window.earliest(now) for window in windows)
+        wait = start - now
         if wait > self.max_wait:
-            for bucket in buckets:
-                bucket.refund()
             raise Throttled(
-                "this connection is at its provider's rate limit; retry later",
-                retry_after=wait,
+                "this connection is at its provider's rate limit; retry later", retry_after=wait
             )
+        for window in windows:
+            window.reserve(start)
         if wait > 0:
             await asyncio.sleep(wait)
 
-    def _bucket(self, key: str, index: int, limit: RateLimit) -> _Bucket:
-        bucket = self._buckets.get((key, index))
-        if bucket is None:
-            bucket = self._buckets[(key, index)] = _Bucket(limit)
-        return bucket
+    def _window(self, key: str, index: int, limit: RateLimit) -> _Window:
+        window = self._windows.get((key, index))
+        if window is None:
+            window = self._windows[(key, index)] = _Window(limit)
+        return window
 
 
-# One atomic step over every bucket of a key: refill by elapsed time, then take a token from each
-# (allowing debt, which is the caller's wait) unless the longest wait exceeds max_wait, in which
-# case nothing is taken. Redis's own clock keeps replicas consistent.
+# The same sliding windows in Redis, one sorted set of start times per window, updated in one
+# atomic script on Redis's own clock (so replicas agree on time).
 _TAKE = """
-local now_parts = redis.call('TIME')
-local now = tonumber(now_parts[1]) + tonumber(now_parts[2]) / 1e6
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1e6
 local max_wait = tonumber(ARGV[1])
-local worst = 0
-local state = {}
+local start = now
 for i, key in ipairs(KEYS) do
-  local capacity = tonumber(ARGV[2 * i])
-  local rate = tonumber(ARGV[2 * i + 1])
-  local stored = redis.call('HMGET', key, 'tokens', 'stamp')
-  local tokens = tonumber(stored[1]) or capacity
-  local stamp = tonumber(stored[2]) or now
-  tokens = math.min(capacity, tokens + math.max(0, now - stamp) * rate) - 1
-  local wait = 0
-  if tokens < 0 then wait = -tokens / rate end
-  if wait > worst then worst = wait end
-  state[i] = {tokens, math.ceil(capacity / rate) + 60}
-end
-if worst <= max_wait then
-  for i, key in ipairs(KEYS) do
-    redis.call('HSET', key, 'tokens', state[i][1], 'stamp', now)
-    redis.call('EXPIRE', key, state[i][2])
+  local limit = tonumber(ARGV[2 * i])
+  local span = tonumber(ARGV[2 * i + 1])
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', now - span)
+  if redis.call('ZCARD', key) >= limit then
+    local nth = redis.call('ZRANGE', key, -limit, -limit, 'WITHSCORES')
+    local candidate = tonumber(nth[2]) + span
+    if candidate > start then start = candidate end
   end
 end
-return tostring(worst)
+local wait = start - now
+if wait <= max_wait then
+  local member = string.format('%.6f', start) .. ':' .. ARGV[#ARGV]
+  for i, key in ipairs(KEYS) do
+    redis.call('ZADD', key, start, member)
+    redis.call('EXPIRE', key, math.ceil(tonumber(ARGV[2 * i + 1]) + max_wait) + 1)
+  end
+end
+return tostring(wait)
 """
 
 
 class RedisThrottle:
-    """The same buckets, shared by every replica through Redis (``TRUNKLINE_REDIS_URL``)."""
-
     def __init__(self, redis: Any, max_wait: float) -> None:
         self.redis = redis
         self.max_wait = max_wait
         self._take = redis.register_script(_TAKE)
+        self._counter = 0
 
     async def acquire(self, key: str, limits: Sequence[RateLimit]) -> None:
         if not limits:
             return
         keys = [f"trunkline:throttle:{key}:{i}" for i in range(len(limits))]
-        args: list[float] = [self.max_wait]
+        args: list[Any] = [self.max_wait]
         for limit in limits:
-            args += [float(limit.requests), limit.requests / limit.per_seconds]
+            args += [limit.requests, limit.per_seconds + margin(limit)]
+        self._counter += 1
+        args.append(f"{id(self)}-{self._counter}")  # makes each reservation a distinct member
         wait = float(await self._take(keys=keys, args=args))
         if wait > self.max_wait:
             raise Throttled(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,13 +37,18 @@ def token(key: str) -> dict[str, str]:
 
 @dataclass
 class CallRailTarget:
-    """Where the API is and how to call it; ``control_url`` is the sandbox's own root."""
+    """Where the API is and how to call it; ``control_url`` is the sandbox's own root.
+
+    A gateway variant sets ``base_url`` to the gateway's ``/callrail`` path, ``strip_prefix`` to
+    ``/callrail`` and ``auth`` to a function giving the gateway's headers for a CallRail key.
+    """
 
     base_url: str
     control_url: str
     api_key: str
     second_api_key: str
     strip_prefix: str = ""
+    auth: Callable[[str], dict[str, str]] = token
     checker: SpecChecker = field(init=False)
 
     def __post_init__(self) -> None:
@@ -53,7 +58,7 @@ class CallRailTarget:
         hooks = {"response": [self._check]} if check else {}
         return httpx.Client(
             base_url=self.base_url,
-            headers=token(key or self.api_key),
+            headers=self.auth(key or self.api_key),
             event_hooks=hooks,
             timeout=10,
             trust_env=False,

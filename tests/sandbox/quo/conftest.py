@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -36,10 +37,37 @@ def sandbox_url() -> Iterator[str]:
         yield url
 
 
+# Scenario modules also run through the trunkline gateway (its Quo sandbox connection, its
+# throttle); the modules about the sandbox's own auth, limits and storage stay direct.
+THROUGH_GATEWAY = {
+    "test_quo_messages",
+    "test_quo_calls",
+    "test_quo_contacts",
+    "test_quo_pagination",
+    "test_quo_directory_and_webhooks",
+}
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "quo" in metafunc.fixturenames:
+        module = metafunc.module.__name__.rsplit(".", 1)[-1]
+        routes = ["direct", "gateway"] if module in THROUGH_GATEWAY else ["direct"]
+        metafunc.parametrize("quo", routes, indirect=True, scope="session")
+
+
 @pytest.fixture(scope="session")
-def quo(sandbox_url: str) -> QuoTarget:
+def quo(request: pytest.FixtureRequest, sandbox_url: str) -> QuoTarget:
     key = {"Authorization": SANDBOX.credentials["api_key"]}
-    return QuoTarget(sandbox_url, key, sandbox_url, key)
+    if request.param == "direct":
+        return QuoTarget(sandbox_url, key, sandbox_url, key)
+    gateway = request.getfixturevalue("trunkline_sandboxed")
+    return QuoTarget(
+        gateway.url + "/quo",
+        gateway.headers(),
+        gateway.url + "/sandbox/quo",
+        key,
+        strip_prefix="/quo",
+    )
 
 
 def spec_hook(strip_prefix: str) -> Callable[[httpx.Response], None]:
@@ -76,12 +104,16 @@ def api(quo: QuoTarget, control: httpx.Client) -> Iterator[httpx.Client]:
 def api_as(
     quo: QuoTarget, control: httpx.Client
 ) -> Iterator[Callable[[dict[str, str]], httpx.Client]]:
-    """A spec-checked API client with other headers (another workspace, a bad key...)."""
+    """A spec-checked API client with other headers (another workspace, a bad key...).
+
+    Other credentials are not the gateway's to use, so these clients talk to the sandbox itself.
+    """
     clients: list[httpx.Client] = []
+    prefix = urlsplit(quo.control_base).path
 
     def make(headers: dict[str, str]) -> httpx.Client:
-        hooks = {"response": [spec_hook(quo.strip_prefix)]}
-        client = httpx.Client(base_url=quo.api_base, headers=headers, event_hooks=hooks)
+        hooks = {"response": [spec_hook(prefix)]}
+        client = httpx.Client(base_url=quo.control_base, headers=headers, event_hooks=hooks)
         clients.append(client)
         return client
 

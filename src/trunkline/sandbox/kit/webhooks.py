@@ -99,4 +99,5 @@ class WebhookSender:
                     return
             except httpx.HTTPError as exc:
                 delivery.error = f"{type(exc).__name__}: {exc}"
-            await asyncio.sleep(self.base_delay * 2**attempt)
+            if attempt + 1 < self.max_attempts:
+                await asyncio.sleep(self.base_delay * 2**attempt)
