@@ -16,9 +16,12 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from trunkline import bootstrap
 from trunkline.catalogue import RESERVED, Catalogue
+from trunkline.connect.oauth2 import OAuthApps, OAuthClient
+from trunkline.connect.routes import routes as connect_routes
 from trunkline.control.http import EXCEPTION_HANDLERS, RequestId
 from trunkline.control.routes import ROUTES
 from trunkline.gateway.accesslog import AccessLog
+from trunkline.gateway.oauth import TokenRefresher
 from trunkline.gateway.proxy import Gateway
 from trunkline.gateway.resolver import Resolver
 from trunkline.gateway.throttle import LocalThrottle, RedisThrottle, Throttle
@@ -53,7 +56,8 @@ class Trunkline:
                     self.catalogue.point(app, f"{settings.base_url}/sandbox/{app}")
         for app, url in settings.upstream_overrides().items():
             self.catalogue.point(app, url)
-        routes: list[BaseRoute] = [*ROUTES]
+        self.oauth = OAuthApps(self.catalogue, self._oauth_clients())
+        routes: list[BaseRoute] = [*ROUTES, *connect_routes()]
         routes += [Mount(f"/sandbox/{app}", asgi) for app, (_, asgi) in self.sandboxes.items()]
         self.web = Starlette(
             routes=routes,
@@ -61,7 +65,20 @@ class Trunkline:
             exception_handlers=EXCEPTION_HANDLERS,
             lifespan=self._lifespan,
         )
+        self.web.state.oauth = self.oauth
         self.gateway: Gateway | None = None
+
+    def _oauth_clients(self) -> dict[str, OAuthClient]:
+        """A mounted sandbox's own OAuth app while the app points at it, else settings'."""
+        clients = {
+            app: OAuthClient(client_id, secret.get_secret_value() if secret else None)
+            for app, (client_id, secret) in self.settings.oauth_clients().items()
+        }
+        for app, (spec, _) in self.sandboxes.items():
+            mounted = f"{self.settings.base_url}/sandbox/{app}"
+            if spec.oauth_client and self.catalogue.upstream(app) == mounted:
+                clients[app] = OAuthClient(**spec.oauth_client)
+        return clients
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and self.gateway is not None:
@@ -96,6 +113,15 @@ class Trunkline:
         if settings.redis_url is not None:
             redis = Redis.from_url(settings.redis_url.get_secret_value())
             throttle = RedisThrottle(redis, settings.throttle_wait)
+        resolver.oauth = TokenRefresher(
+            maker,
+            engine.dialect.name,
+            vault,
+            http,
+            self.oauth,
+            redis=redis,
+            lock_timeout=settings.oauth_refresh_lock_timeout,
+        )
         services = Services(
             settings, self.catalogue, vault, engine, maker, http, resolver, throttle
         )

@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -49,18 +50,28 @@ class CallRailTarget:
     second_api_key: str
     strip_prefix: str = ""
     auth: Callable[[str], dict[str, str]] = token
+    gateway_key: str | None = None
     checker: SpecChecker = field(init=False)
+    direct_checker: SpecChecker = field(init=False)
 
     def __post_init__(self) -> None:
         self.checker = SpecChecker(SPEC, strip_prefix=self.strip_prefix)
+        self.direct_checker = SpecChecker(SPEC, strip_prefix=urlsplit(self.control_url).path)
 
     def client(self, key: str | None = None, *, check: bool = True) -> httpx.Client:
-        hooks = {"response": [self._check]} if check else {}
+        """The API as ``key`` (default: the main key). Through the gateway, only the main
+        account is the gateway's connection; another key talks to the sandbox itself."""
+        key = key or self.api_key
+        via_gateway = self.gateway_key is not None and key == self.api_key
+        checker = self.checker if via_gateway or self.gateway_key is None else self.direct_checker
+        hooks = {"response": [lambda r: self._check(r, checker)]} if check else {}
         return httpx.Client(
-            base_url=self.base_url,
-            headers=self.auth(key or self.api_key),
+            base_url=self.base_url if via_gateway or self.gateway_key is None else self.control_url,
+            headers={"Authorization": f"Bearer {self.gateway_key}"}
+            if via_gateway
+            else self.auth(key),
             event_hooks=hooks,
-            timeout=10,
+            timeout=30,
             trust_env=False,
         )
 
@@ -69,13 +80,13 @@ class CallRailTarget:
             base_url=self.control_url, headers=token(self.api_key), timeout=10, trust_env=False
         )
 
-    def _check(self, response: httpx.Response) -> None:
+    def _check(self, response: httpx.Response, checker: SpecChecker) -> None:
         if "/v3/" not in response.request.url.path:
             return
         response.read()
-        before = Counter(self.checker.counts)
-        self.checker.check(response)
-        VALIDATED.update(self.checker.counts - before)
+        before = Counter(checker.counts)
+        checker.check(response)
+        VALIDATED.update(checker.counts - before)
 
 
 def make_target(base_url: str, prefix: str = "") -> CallRailTarget:
@@ -89,10 +100,45 @@ def sandbox_url() -> Iterator[str]:
         yield url
 
 
+# Scenario modules also run through the trunkline gateway; the ones about the sandbox's own
+# auth, errors, control surface and runtime stay direct.
+THROUGH_GATEWAY = {
+    "test_callrail_calls_listing",
+    "test_callrail_calls_update",
+    "test_callrail_analytics",
+    "test_callrail_webhooks",
+    "test_callrail_resources",
+}
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "target" in metafunc.fixturenames:
+        module = metafunc.module.__name__.rsplit(".", 1)[-1]
+        routes = ["direct", "gateway"] if module in THROUGH_GATEWAY else ["direct"]
+        metafunc.parametrize("route", routes, scope="session")
+
+
 @pytest.fixture
-def target(sandbox_url: str) -> CallRailTarget:
+def route() -> str:
+    return "direct"
+
+
+@pytest.fixture
+def target(request: pytest.FixtureRequest, sandbox_url: str, route: str) -> CallRailTarget:
     """A freshly reset sandbox (tests may change anything)."""
-    target = make_target(sandbox_url)
+    if route == "gateway":
+        gateway = request.getfixturevalue("trunkline_sandboxed")
+        main, second = seed_keys()
+        target = CallRailTarget(
+            gateway.url + "/callrail",
+            gateway.url + "/sandbox/callrail",
+            main,
+            second,
+            strip_prefix="/callrail",
+            gateway_key=gateway.api_key,
+        )
+    else:
+        target = make_target(sandbox_url)
     with target.control() as control:
         control.post("/_sandbox/reset").raise_for_status()
     return target

@@ -96,9 +96,10 @@ def test_spam_removes_the_call_and_cannot_be_undone(api: httpx.Client, acct: str
 
 def test_recording_link_serves_audio(target: Any, api: httpx.Client, acct: str) -> None:
     call = recorded_call(api, acct)
-    assert call["recording"] == f"{target.base_url}{acct}/calls/{call['id']}/recording.json"
+    # Absolute links name the provider's own origin (the gateway passes bodies untouched).
+    assert call["recording"] == f"{target.control_url}{acct}/calls/{call['id']}/recording.json"
     link = api.get(f"{acct}/calls/{call['id']}/recording.json").json()["url"]
-    assert link.startswith(target.base_url)
+    assert link.startswith(target.control_url)
     audio = httpx.get(link)
     assert audio.status_code == 200 and audio.headers["content-type"] == "audio/mpeg"
     assert audio.content[:2] == b"\xff\xfb" and len(audio.content) > 10_000
