@@ -145,7 +145,7 @@ def test_control_auth_and_routing_errors(stack: TrunklineProcess) -> None:
 def test_apps_catalogue_has_no_values(stack: TrunklineProcess) -> None:
     apps = api(stack, "GET", "/apps").json()["apps"]
     by_slug = {a["app"]: a for a in apps}
-    assert set(by_slug) == {"quo", "twilio", "callrail"}
+    assert {"quo", "twilio", "callrail"} <= set(by_slug)
     assert [f["name"] for f in by_slug["twilio"]["credentials"]] == ["account_sid", "auth_token"]
     assert by_slug["callrail"]["method"] == "API_KEY" and by_slug["twilio"]["method"] == "BASIC"
     assert api(stack, "GET", "/apps/quo").json()["app"]["app"] == "quo"

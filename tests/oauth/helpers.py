@@ -30,10 +30,15 @@ class Dance:
     url: str
     browser: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=30))
     callback_url: str = ""
+    seen: list[str] = field(default_factory=list)  # every page and redirect trunkline sent
+
+    def _keep(self, r: httpx.Response) -> httpx.Response:
+        self.seen += [r.text, r.headers.get("location", ""), r.headers.get("set-cookie", "")]
+        return r
 
     def start(self) -> httpx.Response:
         """Open the link and press "Continue": returns the provider's consent page."""
-        page = self.browser.get(self.url)
+        page = self._keep(self.browser.get(self.url))
         assert page.status_code == 200, page.text
         base = self.url.split("/connect?", 1)[0]
         r = self.browser.post(
@@ -43,7 +48,7 @@ class Dance:
                 "csrf": hidden(page.text, "csrf"),
             },
         )
-        assert r.status_code == 303, r.text
+        assert self._keep(r).status_code == 303, r.text
         consent = self.browser.get(r.headers["location"])
         assert consent.status_code == 200, consent.text
         return consent
@@ -63,7 +68,7 @@ class Dance:
         return self.callback_url
 
     def finish(self, callback_url: str | None = None) -> httpx.Response:
-        return self.browser.get(callback_url or self.callback_url)
+        return self._keep(self.browser.get(callback_url or self.callback_url))
 
     def run(self, decision: str = "approve") -> httpx.Response:
         return self.finish(self.decide(self.start(), decision))

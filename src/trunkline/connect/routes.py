@@ -67,7 +67,10 @@ def pages(handler: Endpoint) -> Endpoint:
 
 def _stored(link: Link, ctx: Context) -> list[str]:
     provider = link.provider
-    host = urlsplit(ctx.catalogue.upstream(provider.slug)).netloc
+    upstream = ctx.catalogue.upstream(provider.slug)
+    host = urlsplit(upstream).netloc
+    if upstream.startswith(ctx.base_url + "/sandbox/"):
+        host = "this server's offline sandbox"
     sealed = "encrypted with AES-256-GCM in this trunkline server's database"
     if isinstance(provider.auth, OAuth2Auth):
         return [
@@ -144,7 +147,7 @@ def _form_page(
         reconnecting=link.conn.status == "ACTIVE",
         notice=_notice(link),
         reason=rejected.reason if rejected else None,
-        reason_title=f"{provider.name} did not accept it" if rejected and rejected.reason else None,
+        reason_title="Not connected: the check failed",
         stored=_stored(link, ctx),
         oauth=isinstance(provider.auth, OAuth2Auth),
         fields=_fields(provider, rejected),
