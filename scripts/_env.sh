@@ -15,7 +15,12 @@ fi
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 stamp=.venv/.installed-$(cat pyproject.toml | sha256sum | cut -c1-16)-${TRUNKLINE_EXTRAS:-base}
 if [ ! -f "$stamp" ]; then
-  .venv/bin/python -m pip install -q --upgrade pip >/dev/null
-  .venv/bin/python -m pip install -q -e ".${TRUNKLINE_EXTRAS:+[$TRUNKLINE_EXTRAS]}"
+  echo "installing trunkline into .venv (first run only; log: .venv/install.log)" >&2
+  if ! { .venv/bin/python -m pip install --upgrade pip &&
+         .venv/bin/python -m pip install -e ".${TRUNKLINE_EXTRAS:+[$TRUNKLINE_EXTRAS]}"; } \
+       > .venv/install.log 2>&1; then
+    tail -n 30 .venv/install.log >&2
+    exit 1
+  fi
   rm -f .venv/.installed-* && touch "$stamp"
 fi

@@ -8,12 +8,14 @@ import os
 import shutil
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from tests.oauth.helpers import Dance
 from tests.support.process import TrunklineProcess
 from trunkline.sandbox.quo import SANDBOX as QUO
 
@@ -56,14 +58,31 @@ def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("screenshots")
 
 
+@dataclass
+class Early:
+    """Links made before the other tests run, so they have expired by the time the last tests
+    look at them: a key link, and an OAuth2 sign-in approved but not yet finished."""
+
+    made: float
+    quo: dict[str, str]
+    ringcentral: dict[str, str]
+    sign_in: Dance
+
+    def wait_until_expired(self) -> None:
+        time.sleep(max(0.0, self.made + TTL + 0.2 - time.monotonic()))
+
+
 @pytest.fixture(scope="module")
-def old_link(server: TrunklineProcess) -> tuple[dict[str, str], float]:
-    """Made first, so it has expired by the time the last test looks at it."""
-    return create(server, "quo"), time.monotonic()
+def early(server: TrunklineProcess) -> Early:
+    made = time.monotonic()
+    ringcentral = create(server, "ringcentral")
+    sign_in = Dance(ringcentral["url"])
+    sign_in.decide(sign_in.start())
+    return Early(made, create(server, "quo"), ringcentral, sign_in)
 
 
 @pytest.fixture
-def page(chromium: Any, old_link: object) -> Iterator[Any]:
+def page(chromium: Any, early: Early) -> Iterator[Any]:
     context = chromium.new_context(viewport={"width": 900, "height": 900})
     page = context.new_page()
     page.set_default_timeout(15_000)
@@ -159,12 +178,17 @@ def test_the_page_cannot_be_framed(server: TrunklineProcess, page: Any) -> None:
     assert not child.url.startswith(server.url + "/connect")
 
 
-def test_an_expired_link(
-    server: TrunklineProcess, page: Any, shots: Path, old_link: tuple[dict[str, str], float]
-) -> None:
-    conn, made = old_link
-    time.sleep(max(0.0, made + TTL + 0.2 - time.monotonic()))
-    response = page.goto(conn["url"])
+def test_an_expired_link(server: TrunklineProcess, page: Any, shots: Path, early: Early) -> None:
+    early.wait_until_expired()
+    response = page.goto(early.quo["url"])
     assert response.status == 410
     assert page.locator("h1").inner_text() == "This link has expired"
     page.screenshot(path=shots / "8-expired.png", full_page=True)
+
+
+def test_a_sign_in_that_ends_after_expiry_fails(server: TrunklineProcess, early: Early) -> None:
+    early.wait_until_expired()
+    answer = early.sign_in.finish()
+    assert answer.status_code == 400
+    assert "expired before the sign-in finished" in answer.text and "Traceback" not in answer.text
+    assert status(server, early.ringcentral["connection_id"]) == "FAILED"

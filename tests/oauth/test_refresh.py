@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
@@ -206,26 +204,6 @@ def test_a_replayed_code_fails_the_connection(rc_stack: TrunklineProcess) -> Non
     assert page.status_code == 400 and "refused the authorization code" in page.text
     assert "invalid_grant" in page.text
     assert connection(rc_stack, victim_conn["connection_id"])["status"] == "FAILED"
-
-
-def test_expired_link_page_and_sign_in_after_expiry(tmp_path: Path) -> None:
-    proc = TrunklineProcess(
-        tmp_path / "data",
-        env={"TRUNKLINE_CONNECT_SESSION_TTL": "2", "TRUNKLINE_SANDBOX_SPEED": "100"},
-    ).start()
-    try:
-        conn = new_link(proc)
-        dance = Dance(conn["url"])
-        dance.decide(dance.start())
-        time.sleep(2.2)
-        page = dance.finish()
-        assert page.status_code == 400 and "expired before the sign-in finished" in page.text
-        assert connection(proc, conn["connection_id"])["status"] == "FAILED"
-        expired = httpx.get(conn["url"])
-        assert expired.status_code == 410 and "This link has expired" in expired.text
-        assert "Traceback" not in expired.text
-    finally:
-        proc.stop()
 
 
 def test_no_token_or_secret_reaches_a_page_or_a_log(rc_stack: TrunklineProcess) -> None:
