@@ -13,8 +13,10 @@ if [ -z "$PY" ]; then
 fi
 [ -n "$PY" ] || { echo "trunkline needs Python 3.11 or newer on PATH" >&2; exit 1; }
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
-stamp=.venv/.installed-$(cat pyproject.toml | sha256sum | cut -c1-16)-${TRUNKLINE_EXTRAS:-base}
-if [ ! -f "$stamp" ]; then
+hash=$(sha256sum < pyproject.toml | cut -c1-16)
+stamp=.venv/.installed-$hash-${TRUNKLINE_EXTRAS:-base}
+# A dev install also satisfies the base one.
+if [ ! -f "$stamp" ] && ! { [ -z "${TRUNKLINE_EXTRAS:-}" ] && [ -f ".venv/.installed-$hash-dev" ]; }; then
   echo "installing trunkline into .venv (first run only; log: .venv/install.log)" >&2
   if ! { .venv/bin/python -m pip install --upgrade pip &&
          .venv/bin/python -m pip install -e ".${TRUNKLINE_EXTRAS:+[$TRUNKLINE_EXTRAS]}"; } \
