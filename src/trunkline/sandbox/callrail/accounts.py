@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
-from trunkline.sandbox.callrail.pagination import offset_page
 from trunkline.sandbox.callrail.routing import Ctx, authenticate, reply
-from trunkline.sandbox.callrail.views import present, sort_records
+from trunkline.sandbox.callrail.views import present, shown_page, sort_records
 from trunkline.sandbox.callrail.world import Doc
 
 EXTRAS = ("numeric_id",)
@@ -23,9 +22,7 @@ async def list_accounts(ctx: Ctx) -> Response:
     if hipaa is not None:
         accounts = [a for a in accounts if a["hipaa_account"] == hipaa]
     accounts = sort_records(ctx, accounts, ("name",), "name")
-    page = offset_page(ctx.query, accounts, "accounts")
-    page["accounts"] = [_show(ctx, a) for a in page["accounts"]]
-    return reply(page)
+    return reply(shown_page(ctx, accounts, "accounts", lambda a: _show(ctx, a)))
 
 
 async def get_account(ctx: Ctx) -> Response:

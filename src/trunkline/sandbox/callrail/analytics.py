@@ -14,7 +14,7 @@ from typing import Any
 from starlette.responses import Response
 
 from trunkline.sandbox.callrail import times
-from trunkline.sandbox.callrail.callfilter import date_bounds, select_calls
+from trunkline.sandbox.callrail.callfilter import select_calls
 from trunkline.sandbox.callrail.callviews import formatted_duration
 from trunkline.sandbox.callrail.errors import bad_request
 from trunkline.sandbox.callrail.routing import Ctx, reply
@@ -68,7 +68,7 @@ def metrics(calls: list[Doc], fields: list[str]) -> dict[str, Any]:
 
 
 def _envelope(ctx: Ctx, fields: list[str], calls: list[Doc]) -> dict[str, Any]:
-    bounds = date_bounds(ctx)
+    bounds = ctx.date_window()
     assert bounds is not None  # the call endpoints always have a window ("recent" by default)
     return {
         "start_date": times.compact_offset(bounds[0]),
@@ -127,7 +127,7 @@ def _label(start: datetime, interval: str) -> str:
 async def call_timeseries(ctx: Ctx) -> Response:
     fields = metric_fields(ctx)
     interval = ctx.query.choice("interval", ("hour", "day", "week", "month", "year")) or "day"
-    bounds = date_bounds(ctx)
+    bounds = ctx.date_window()
     assert bounds is not None
     zone = ctx.zone()
     labels: list[str] = []

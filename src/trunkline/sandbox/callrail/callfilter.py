@@ -6,7 +6,6 @@ Spam calls are gone from every view. Without any date parameter CallRail applies
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from trunkline.sandbox.callrail import times
@@ -23,21 +22,10 @@ SORTABLE = (
 )  # fmt: skip
 
 
-def date_bounds(ctx: Ctx) -> tuple[datetime, datetime] | None:
-    q = ctx.query
-    return times.window(
-        q.choice("date_range", times.DATE_RANGES),
-        q.text("start_date"),
-        q.text("end_date"),
-        ctx.world.now(),
-        ctx.zone(),
-    )
-
-
 def select_calls(ctx: Ctx, *, summary: bool = False) -> list[Doc]:
     """The account's calls matching the request's filters (unsorted)."""
     tests = _tests(ctx, summary)
-    bounds = date_bounds(ctx)
+    bounds = ctx.date_window()
     return [
         call
         for call in ctx.world.scoped("calls", ctx.account_id)

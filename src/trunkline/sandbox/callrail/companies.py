@@ -12,10 +12,9 @@ from starlette.responses import Response
 
 from trunkline.sandbox.callrail import times
 from trunkline.sandbox.callrail.errors import bad_request
-from trunkline.sandbox.callrail.pagination import offset_page
 from trunkline.sandbox.callrail.params import body_bool, body_choice, body_text
 from trunkline.sandbox.callrail.routing import DEFAULT_ZONE, Ctx, reply
-from trunkline.sandbox.callrail.views import present, searched, sort_records
+from trunkline.sandbox.callrail.views import present, searched, shown_page, sort_records
 from trunkline.sandbox.callrail.world import Doc
 
 EXTRAS = ("verified_caller_ids",)
@@ -48,9 +47,7 @@ async def list_companies(ctx: Ctx) -> Response:
         companies = [c for c in companies if c["status"] == status]
     companies = searched(companies, ctx.query.text("search"), ("name",))
     companies = sort_records(ctx, companies, ("name",), "name")
-    page = offset_page(ctx.query, companies, "companies")
-    page["companies"] = [show(ctx, c) for c in page["companies"]]
-    return reply(page)
+    return reply(shown_page(ctx, companies, "companies", lambda c: show(ctx, c)))
 
 
 async def get_company(ctx: Ctx) -> Response:

@@ -13,10 +13,9 @@ from starlette.responses import Response
 from trunkline.sandbox.callrail import attribution, events, phones, seed_activity, tagging, times
 from trunkline.sandbox.callrail.calls import parse_money
 from trunkline.sandbox.callrail.errors import bad_request, forbidden, not_found
-from trunkline.sandbox.callrail.pagination import offset_page
 from trunkline.sandbox.callrail.params import body_bool, body_choice, body_strings, body_text
 from trunkline.sandbox.callrail.routing import Ctx, reply
-from trunkline.sandbox.callrail.views import present, sort_records
+from trunkline.sandbox.callrail.views import present, shown_page, sort_records
 from trunkline.sandbox.callrail.world import Doc, World
 
 EXTRAS = ("company_name", "lead_status", "value", "note", "tags", "utm_source", "utm_medium",
@@ -97,9 +96,7 @@ async def list_forms(ctx: Ctx) -> Response:
     requested = ctx.query.fields(EXTRAS)
     forms = sort_records(ctx, _selected(ctx), ("submitted_at", "created_at", "form_url"),
                          "submitted_at", newest_first=True)  # fmt: skip
-    page = offset_page(ctx.query, forms, "form_submissions")
-    page["form_submissions"] = [show(ctx, f, requested) for f in page["form_submissions"]]
-    return reply(page)
+    return reply(shown_page(ctx, forms, "form_submissions", lambda f: show(ctx, f, requested)))
 
 
 def find_form(ctx: Ctx) -> Doc:

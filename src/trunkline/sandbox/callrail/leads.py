@@ -9,8 +9,8 @@ from starlette.responses import Response
 from trunkline.sandbox.callrail import textmodel, times
 from trunkline.sandbox.callrail.pagination import offset_page
 from trunkline.sandbox.callrail.routing import Ctx, reply
-from trunkline.sandbox.callrail.views import present, sort_records
-from trunkline.sandbox.callrail.world import Doc
+from trunkline.sandbox.callrail.views import present, shown_page, sort_records
+from trunkline.sandbox.callrail.world import Doc, World
 
 
 async def list_leads(ctx: Ctx) -> Response:
@@ -21,58 +21,66 @@ async def list_leads(ctx: Ctx) -> Response:
     people = sort_records(
         ctx, people, ("created_at", "name", "email"), "created_at", newest_first=True
     )
-    page = offset_page(ctx.query, people, "leads")
-    page["leads"] = [present(p, utc_fields=("created_at",)) for p in page["leads"]]
-    return reply(page)
+    return reply(shown_page(ctx, people, "leads", lambda p: present(p, utc_fields=("created_at",))))
 
 
 def _events(ctx: Ctx, person: Doc) -> list[Doc]:
-    world = ctx.world
-    events: list[Doc] = []
-    for call in world.scoped("calls", ctx.account_id):
-        if call["person_id"] == person["id"] and not call["_spam"]:
-            events.append(
-                {
-                    "type": "call",
-                    "id": call["id"],
-                    "event_date": times.utc(call["start_time"]),
-                    "customer_name": call["customer_name"],
-                    "customer_phone_number": call["customer_phone_number"],
-                    "direction": call["direction"],
-                    "duration": call["duration"],
-                    "answered": call["answered"],
-                    "tracking_phone_number": call["tracking_phone_number"],
-                }
-            )
-    for form in world.scoped("form_submissions", ctx.account_id):
-        if form["person_id"] == person["id"] and not form["_spam"]:
-            events.append(
-                {
-                    "type": "form_submission",
-                    "id": form["id"],
-                    "event_date": times.utc(form["submitted_at"]),
-                    "form_name": form["form_name"],
-                    "form_url": form["form_url"],
-                    "form_fields": form["form_data"],
-                }
-            )
-    for convo in world.scoped("conversations", ctx.account_id):
-        if convo["_person_id"] == person["id"]:
-            first = textmodel.messages_of(world.data, convo["id"])[-1:]
-            events.append(
-                {
-                    "type": "sms",
-                    "id": convo["id"],
-                    "event_date": times.utc(
-                        first[0]["created_at"] if first else convo["last_message_at"]
-                    ),
-                    "message_content": first[0]["content"] if first else None,
-                    "message_phone_number": convo["customer_phone_number"],
-                    "message_type": "sms",
-                    "thread_id": convo["id"],
-                }
-            )
-    return events
+    """The person's calls, form submissions and text conversations, in that order."""
+    calls = [_call_event(c) for c in _records_of(ctx, "calls", person)]
+    forms = [_form_event(f) for f in _records_of(ctx, "form_submissions", person)]
+    texts = [
+        _text_event(ctx.world, convo)
+        for convo in ctx.world.scoped("conversations", ctx.account_id)
+        if convo["_person_id"] == person["id"]
+    ]
+    return calls + forms + texts
+
+
+def _records_of(ctx: Ctx, table: str, person: Doc) -> list[Doc]:
+    """The person's records in ``table`` that are not spam."""
+    return [
+        record
+        for record in ctx.world.scoped(table, ctx.account_id)
+        if record["person_id"] == person["id"] and not record["_spam"]
+    ]
+
+
+def _call_event(call: Doc) -> Doc:
+    return {
+        "type": "call",
+        "id": call["id"],
+        "event_date": times.utc(call["start_time"]),
+        "customer_name": call["customer_name"],
+        "customer_phone_number": call["customer_phone_number"],
+        "direction": call["direction"],
+        "duration": call["duration"],
+        "answered": call["answered"],
+        "tracking_phone_number": call["tracking_phone_number"],
+    }
+
+
+def _form_event(form: Doc) -> Doc:
+    return {
+        "type": "form_submission",
+        "id": form["id"],
+        "event_date": times.utc(form["submitted_at"]),
+        "form_name": form["form_name"],
+        "form_url": form["form_url"],
+        "form_fields": form["form_data"],
+    }
+
+
+def _text_event(world: World, convo: Doc) -> Doc:
+    first = textmodel.messages_of(world.data, convo["id"])[-1:]
+    return {
+        "type": "sms",
+        "id": convo["id"],
+        "event_date": times.utc(first[0]["created_at"] if first else convo["last_message_at"]),
+        "message_content": first[0]["content"] if first else None,
+        "message_phone_number": convo["customer_phone_number"],
+        "message_type": "sms",
+        "thread_id": convo["id"],
+    }
 
 
 async def lead_timeline(ctx: Ctx) -> Response:

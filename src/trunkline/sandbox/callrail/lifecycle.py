@@ -8,8 +8,6 @@ and transcript before sending it).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from trunkline.sandbox.callrail import attribution, callmodel, events, phones
 from trunkline.sandbox.callrail.world import Doc, World
 
@@ -52,7 +50,7 @@ def start_inbound(
         start=world.now(),
         attribution=_attribution_for(world, company, tracker),
     )
-    call = callmodel.open_call(world.data, str(company["_account"]), plan, world.ids)
+    call = _open(world, plan)
     world.save()
     events.emit_call(world, call, "pre", base_url)
     call_id = str(call["id"])
@@ -63,10 +61,7 @@ def start_inbound(
             events.emit_call(world, live, "routed", base_url)
 
     world.runtime.clock.later(RING_S, routed)
-    world.runtime.clock.later(
-        RING_S + TALK_S,
-        _hang_up(world, call_id, outcome, duration, tracker, _agent_for(world, company), base_url),
-    )
+    _hang_up_later(world, call_id, outcome, duration, tracker, _agent_for(world, company), base_url)
     return call
 
 
@@ -90,19 +85,21 @@ def start_outbound(
         attribution=attribution.for_source_tracker(tracker),
         business_phone=business_phone,
     )
-    call = callmodel.open_call(world.data, str(company["_account"]), plan, world.ids)
+    call = _open(world, plan)
     call["answered"] = None
     world.save()
     reachable = not phones.unreachable(customer_phone)
     outcome, duration = ("answered", world.ids.randint(45, 300)) if reachable else ("missed", 0)
-    world.runtime.clock.later(
-        RING_S + TALK_S,
-        _hang_up(world, str(call["id"]), outcome, duration, tracker, agent, base_url),
-    )
+    _hang_up_later(world, str(call["id"]), outcome, duration, tracker, agent, base_url)
     return call
 
 
-def _hang_up(
+def _open(world: World, plan: callmodel.CallPlan) -> Doc:
+    """A ringing call in the account of the plan's company."""
+    return callmodel.open_call(world.data, str(plan.company["_account"]), plan, world.ids)
+
+
+def _hang_up_later(
     world: World,
     call_id: str,
     outcome: str,
@@ -110,7 +107,9 @@ def _hang_up(
     tracker: Doc,
     agent: Doc | None,
     base_url: str,
-) -> Callable[[], None]:
+) -> None:
+    """Hang up after ring and talk time, then send the post-call webhook ``PROCESS_S`` later."""
+
     def step() -> None:
         call = world.table("calls").get(call_id)
         if call is None or call["_state"] != "in_progress":
@@ -127,4 +126,4 @@ def _hang_up(
 
         world.runtime.clock.later(PROCESS_S, post_call)
 
-    return step
+    world.runtime.clock.later(RING_S + TALK_S, step)

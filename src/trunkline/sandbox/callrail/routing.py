@@ -12,6 +12,7 @@ import json
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -52,6 +53,17 @@ class Ctx:
 
     def zone(self) -> ZoneInfo:
         return times.zone_named(self.query.text("time_zone"), self.user_zone())
+
+    def date_window(self, default: str | None = "recent") -> tuple[datetime, datetime] | None:
+        """The window named by ``date_range`` or ``start_date``/``end_date``, else ``default``."""
+        return times.window(
+            self.query.choice("date_range", times.DATE_RANGES),
+            self.query.text("start_date"),
+            self.query.text("end_date"),
+            self.world.now(),
+            self.zone(),
+            default=default,
+        )
 
     def user_zone(self) -> str:
         return str(self.user.get("_time_zone", DEFAULT_ZONE))

@@ -7,11 +7,10 @@ from typing import Any
 from starlette.responses import Response
 
 from trunkline.sandbox.callrail.errors import bad_request, not_found
-from trunkline.sandbox.callrail.pagination import offset_page
 from trunkline.sandbox.callrail.params import body_bool, body_choice, body_text
 from trunkline.sandbox.callrail.routing import Ctx, reply
 from trunkline.sandbox.callrail.tagging import create_tag
-from trunkline.sandbox.callrail.views import present, sort_records
+from trunkline.sandbox.callrail.views import present, shown_page, sort_records
 from trunkline.sandbox.callrail.world import Doc
 
 COLORS = (
@@ -47,9 +46,7 @@ async def list_tags(ctx: Ctx) -> Response:
         and (not status or t["status"] == status)
     ]
     tags = sort_records(ctx, tags, ("name",), "name")
-    page = offset_page(ctx.query, tags, "tags")
-    page["tags"] = [show(ctx, t) for t in page["tags"]]
-    return reply(page)
+    return reply(shown_page(ctx, tags, "tags", lambda t: show(ctx, t)))
 
 
 async def get_tag(ctx: Ctx) -> Response:

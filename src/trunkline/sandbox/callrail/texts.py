@@ -7,17 +7,14 @@ an unreachable number (see ``phones.unreachable``) is stored with status ``faile
 
 from __future__ import annotations
 
-from typing import Any
-
 from starlette.responses import Response
 
 from trunkline.sandbox.callrail import events, phones, tagging, textmodel, times
 from trunkline.sandbox.callrail.calls import parse_money
 from trunkline.sandbox.callrail.errors import bad_request, unprocessable
-from trunkline.sandbox.callrail.pagination import offset_page
 from trunkline.sandbox.callrail.params import body_bool, body_choice, body_strings, body_text
 from trunkline.sandbox.callrail.routing import Ctx, reply
-from trunkline.sandbox.callrail.views import searched
+from trunkline.sandbox.callrail.views import searched, shown_page
 from trunkline.sandbox.callrail.world import Doc, World
 
 CONVERSATION_EXTRAS = ("lead_status", "source")
@@ -61,6 +58,31 @@ def _short_message(message: Doc) -> Doc:
     }
 
 
+def _conversation_message(message: Doc) -> Doc:
+    return {
+        "id": message["_numeric_id"],
+        "content": message["content"],
+        "created_at": times.utc(message["created_at"]),
+        "status": message["status"],
+        "direction": message["direction"],
+        "type": message["message_type"],
+        "media_urls": message["media_urls"],
+        "user": message["_user"],
+    }
+
+
+def _thread_message(message: Doc) -> Doc:
+    return {
+        "id": message["id"],
+        "content": message["content"],
+        "created_at": times.utc(message["created_at"]),
+        "status": message["status"],
+        "direction": message["direction"],
+        "message_type": message["message_type"],
+        "media_urls": message["media_urls"],
+    }
+
+
 def conversation_view(ctx: Ctx, convo: Doc, requested: list[str]) -> Doc:
     shown = _common(ctx.world, convo)
     if "lead_status" in requested:
@@ -73,20 +95,8 @@ def conversation_view(ctx: Ctx, convo: Doc, requested: list[str]) -> Doc:
     return shown
 
 
-def _window(ctx: Ctx, default: str | None) -> Any:
-    q = ctx.query
-    return times.window(
-        q.choice("date_range", times.DATE_RANGES),
-        q.text("start_date"),
-        q.text("end_date"),
-        ctx.world.now(),
-        ctx.zone(),
-        default=default,
-    )
-
-
 def _conversations(ctx: Ctx, default_range: str | None) -> list[Doc]:
-    bounds = _window(ctx, default_range)
+    bounds = ctx.date_window(default_range)
     company_id = ctx.query.text("company_id")
     found = [
         c
@@ -104,8 +114,10 @@ def _conversations(ctx: Ctx, default_range: str | None) -> list[Doc]:
 
 async def list_conversations(ctx: Ctx) -> Response:
     requested = ctx.query.fields(CONVERSATION_EXTRAS)
-    page = offset_page(ctx.query, _conversations(ctx, "recent"), "conversations")
-    page["conversations"] = [conversation_view(ctx, c, requested) for c in page["conversations"]]
+    conversations = _conversations(ctx, "recent")
+    page = shown_page(
+        ctx, conversations, "conversations", lambda c: conversation_view(ctx, c, requested)
+    )
     return reply(page)
 
 
@@ -119,20 +131,7 @@ async def get_conversation(ctx: Ctx) -> Response:
     for extra in ctx.query.fields(CONVERSATION_EXTRAS):
         shown[extra] = convo["lead_qualification"] if extra == "lead_status" else None
     messages = textmodel.messages_of(ctx.world.data, str(convo["id"]))
-    page = offset_page(ctx.query, messages, "messages")
-    page["messages"] = [
-        {
-            "id": m["_numeric_id"],
-            "content": m["content"],
-            "created_at": times.utc(m["created_at"]),
-            "status": m["status"],
-            "direction": m["direction"],
-            "type": m["message_type"],
-            "media_urls": m["media_urls"],
-            "user": m["_user"],
-        }
-        for m in page["messages"]
-    ]
+    page = shown_page(ctx, messages, "messages", _conversation_message)
     return reply({**shown, **page})
 
 
@@ -243,28 +242,15 @@ def thread_view(ctx: Ctx, convo: Doc, requested: list[str]) -> Doc:
 
 async def list_threads(ctx: Ctx) -> Response:
     requested = ctx.query.fields(THREAD_EXTRAS)
-    page = offset_page(ctx.query, _conversations(ctx, None), "sms_threads")
-    page["sms_threads"] = [thread_view(ctx, c, requested) for c in page["sms_threads"]]
-    return reply(page)
+    threads = _conversations(ctx, None)
+    return reply(shown_page(ctx, threads, "sms_threads", lambda c: thread_view(ctx, c, requested)))
 
 
 async def get_thread(ctx: Ctx) -> Response:
     convo = _find_conversation(ctx, "thread_id")
     shown = thread_view(ctx, convo, list(THREAD_EXTRAS))
     messages = textmodel.messages_of(ctx.world.data, str(convo["id"]))
-    page = offset_page(ctx.query, messages, "messages", maximum=100)
-    page["messages"] = [
-        {
-            "id": m["id"],
-            "content": m["content"],
-            "created_at": times.utc(m["created_at"]),
-            "status": m["status"],
-            "direction": m["direction"],
-            "message_type": m["message_type"],
-            "media_urls": m["media_urls"],
-        }
-        for m in page["messages"]
-    ]
+    page = shown_page(ctx, messages, "messages", _thread_message, maximum=100)
     return reply({**shown, **page})
 
 

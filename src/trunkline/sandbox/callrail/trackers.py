@@ -10,10 +10,9 @@ from starlette.responses import Response
 
 from trunkline.sandbox.callrail import phones, times
 from trunkline.sandbox.callrail.errors import bad_request, not_found
-from trunkline.sandbox.callrail.pagination import offset_page
 from trunkline.sandbox.callrail.params import body_bool, body_choice, body_strings, body_text
 from trunkline.sandbox.callrail.routing import Ctx, reply
-from trunkline.sandbox.callrail.views import present, searched, sort_records
+from trunkline.sandbox.callrail.views import present, searched, shown_page, sort_records
 from trunkline.sandbox.callrail.world import Doc
 
 EXTRAS = ("campaign_name", "swap_targets")
@@ -47,9 +46,7 @@ async def list_trackers(ctx: Ctx) -> Response:
         trackers = [t for t in trackers if t["company_id"] == company_id]
     trackers = searched(trackers, ctx.query.text("search"), ("name",))
     trackers = sort_records(ctx, trackers, ("name",), "name")
-    page = offset_page(ctx.query, trackers, "trackers")
-    page["trackers"] = [show(ctx, t) for t in page["trackers"]]
-    return reply(page)
+    return reply(shown_page(ctx, trackers, "trackers", lambda t: show(ctx, t)))
 
 
 def find_tracker(ctx: Ctx) -> Doc:

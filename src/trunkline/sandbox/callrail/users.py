@@ -12,10 +12,9 @@ from starlette.responses import Response
 
 from trunkline.sandbox.callrail import times
 from trunkline.sandbox.callrail.errors import bad_request, forbidden
-from trunkline.sandbox.callrail.pagination import offset_page
 from trunkline.sandbox.callrail.params import body_choice, body_strings, body_text
 from trunkline.sandbox.callrail.routing import Ctx, reply
-from trunkline.sandbox.callrail.views import present, searched, sort_records
+from trunkline.sandbox.callrail.views import present, searched, shown_page, sort_records
 from trunkline.sandbox.callrail.world import Doc
 
 ROLES = ("admin", "manager", "reporting")
@@ -41,9 +40,7 @@ async def list_users(ctx: Ctx) -> Response:
         users = [u for u in users if company_id in u["companies"]]
     users = searched(users, ctx.query.text("search"), ("first_name", "last_name", "email"))
     users = sort_records(ctx, users, ("email", "created_at"), "email", newest_first=True)
-    page = offset_page(ctx.query, users, "users")
-    page["users"] = [show(ctx, u) for u in page["users"]]
-    return reply(page)
+    return reply(shown_page(ctx, users, "users", lambda u: show(ctx, u)))
 
 
 async def get_user(ctx: Ctx) -> Response:

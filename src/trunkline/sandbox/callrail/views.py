@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from trunkline.sandbox.callrail import times
+from trunkline.sandbox.callrail.pagination import MAX_PER_PAGE, offset_page
 from trunkline.sandbox.callrail.routing import Ctx
 from trunkline.sandbox.callrail.world import Doc, public
 
@@ -60,3 +61,16 @@ def searched(records: list[Doc], term: str | None, fields: Iterable[str]) -> lis
     lowered = term.lower()
     names = list(fields)
     return [r for r in records if any(lowered in str(r.get(f) or "").lower() for f in names)]
+
+
+def shown_page(
+    ctx: Ctx,
+    records: Sequence[Doc],
+    key: str,
+    show: Callable[[Doc], Doc],
+    maximum: int = MAX_PER_PAGE,
+) -> Doc:
+    """The requested offset page of ``records`` under ``key``, each shown by ``show``."""
+    page = offset_page(ctx.query, records, key, maximum)
+    page[key] = [show(record) for record in page[key]]
+    return page

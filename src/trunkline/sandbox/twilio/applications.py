@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from starlette.responses import Response
 from starlette.routing import Route
 
 from trunkline.sandbox.twilio import filters
-from trunkline.sandbox.twilio.api import ApiCall, endpoint, json_response, no_content
-from trunkline.sandbox.twilio.pagination import page_of
-from trunkline.sandbox.twilio.serialize import ROOT, public, resource_uri, stamp
+from trunkline.sandbox.twilio.api import ApiCall
+from trunkline.sandbox.twilio.filters import Predicate
+from trunkline.sandbox.twilio.forms import Params
+from trunkline.sandbox.twilio.resources import simple_routes
+from trunkline.sandbox.twilio.serialize import resource_uri, stamp
 from trunkline.sandbox.twilio.settings import apply_settings
 from trunkline.sandbox.twilio.world import World
 
@@ -47,53 +48,27 @@ def application_record(account_sid: str, sid: str, name: str | None, created: da
 
 
 def routes(world: World) -> list[Route]:
-    base = f"{ROOT}/Accounts/{{account_sid}}/{COLLECTION}"
-    return [
-        Route(f"{base}.json", endpoint(world, list_applications), methods=["GET"]),
-        Route(f"{base}.json", endpoint(world, create_application), methods=["POST"]),
-        Route(f"{base}/{{sid}}.json", endpoint(world, fetch_application), methods=["GET"]),
-        Route(f"{base}/{{sid}}.json", endpoint(world, update_application), methods=["POST"]),
-        Route(f"{base}/{{sid}}.json", endpoint(world, delete_application), methods=["DELETE"]),
-    ]
-
-
-async def list_applications(call: ApiCall) -> Response:
-    found = sorted(
-        call.world.records("applications", call.account_sid),
-        key=lambda a: (a["_date_created"], a["sid"]),
+    return simple_routes(
+        world,
+        COLLECTION,
+        "applications",
+        create=_create,
+        update=_update,
+        list_filters=_filters,
+        number_fields=("sms_application_sid", "voice_application_sid"),
     )
-    found = filters.apply(found, filters.equals(call.params, "FriendlyName", "friendly_name"))
-    return json_response(page_of(call.params, found, "applications", call.path))
 
 
-async def create_application(call: ApiCall) -> Response:
+def _filters(params: Params) -> list[Predicate]:
+    return filters.equals(params, "FriendlyName", "friendly_name")
+
+
+def _create(call: ApiCall) -> Record:
     sid = call.world.new_sid("AP")
     record = application_record(call.account_sid, sid, None, call.world.now())
     apply_settings(call.params, record)
-    call.world.table("applications")[sid] = record
-    call.world.save()
-    return json_response(public(record), 201)
+    return record
 
 
-async def fetch_application(call: ApiCall) -> Response:
-    record = call.world.owned("applications", call.account_sid, call.arg("sid"), call.path)
-    return json_response(public(record))
-
-
-async def update_application(call: ApiCall) -> Response:
-    record = call.world.owned("applications", call.account_sid, call.arg("sid"), call.path)
+def _update(call: ApiCall, record: Record) -> None:
     apply_settings(call.params, record)
-    stamp(record, "date_updated", call.world.now())
-    call.world.save()
-    return json_response(public(record))
-
-
-async def delete_application(call: ApiCall) -> Response:
-    record = call.world.owned("applications", call.account_sid, call.arg("sid"), call.path)
-    del call.world.table("applications")[record["sid"]]
-    for number in call.world.table("numbers").values():
-        for field in ("sms_application_sid", "voice_application_sid"):
-            if number.get(field) == record["sid"]:
-                number[field] = None
-    call.world.save()
-    return no_content()

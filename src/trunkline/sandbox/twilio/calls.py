@@ -13,9 +13,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from trunkline.sandbox.twilio import errors, filters, phones, voice
-from trunkline.sandbox.twilio.api import ApiCall, endpoint, json_response, no_content
-from trunkline.sandbox.twilio.pagination import page_of
-from trunkline.sandbox.twilio.serialize import ROOT, public, stamp
+from trunkline.sandbox.twilio.api import ApiCall, json_response
+from trunkline.sandbox.twilio.resources import account_routes, deleted, listing, owned, updated
+from trunkline.sandbox.twilio.serialize import public
 from trunkline.sandbox.twilio.voice import EVENTS, FINAL, call_record
 from trunkline.sandbox.twilio.world import World
 
@@ -23,30 +23,19 @@ COLLECTION = "Calls"
 
 
 def routes(world: World) -> list[Route]:
-    base = f"{ROOT}/Accounts/{{account_sid}}/{COLLECTION}"
-    return [
-        Route(f"{base}.json", endpoint(world, list_calls), methods=["GET"]),
-        Route(f"{base}.json", endpoint(world, create_call), methods=["POST"]),
-        Route(f"{base}/{{sid}}.json", endpoint(world, fetch_call), methods=["GET"]),
-        Route(f"{base}/{{sid}}.json", endpoint(world, update_call), methods=["POST"]),
-        Route(f"{base}/{{sid}}.json", endpoint(world, delete_call), methods=["DELETE"]),
-    ]
+    return account_routes(
+        world, COLLECTION, list_calls, create_call, fetch_call, update_call, delete_call
+    )
 
 
 async def list_calls(call: ApiCall) -> Response:
-    found = sorted(
-        call.world.records("calls", call.account_sid),
-        key=lambda c: (c["_date_created"], c["sid"]),
-        reverse=True,
-    )
     predicates = filters.phone_equals(call.params, "To", "to")
     predicates += filters.phone_equals(call.params, "From", "from")
     predicates += filters.equals(call.params, "ParentCallSid", "parent_call_sid")
     predicates += filters.equals(call.params, "Status", "status")
     predicates += filters.date_range(call.params, "StartTime", "_start_time")
     predicates += filters.date_range(call.params, "EndTime", "_end_time")
-    found = filters.apply(found, predicates)
-    return json_response(page_of(call.params, found, "calls", call.path))
+    return listing(call, "calls", predicates, newest_first=True)
 
 
 async def create_call(call: ApiCall) -> Response:
@@ -127,12 +116,11 @@ def _callback_settings(call: ApiCall, record: dict[str, Any]) -> None:
 
 
 async def fetch_call(call: ApiCall) -> Response:
-    record = call.world.owned("calls", call.account_sid, call.arg("sid"), call.path)
-    return json_response(public(record))
+    return json_response(public(owned(call, "calls")))
 
 
 async def update_call(call: ApiCall) -> Response:
-    record = call.world.owned("calls", call.account_sid, call.arg("sid"), call.path)
+    record = owned(call, "calls")
     status = call.params.get("Status")
     url = call.params.url("Url")
     twiml = call.params.get("Twiml")
@@ -151,15 +139,11 @@ async def update_call(call: ApiCall) -> Response:
         voice.end(call.world, record["sid"], "completed")
     elif url and record["status"] == "in-progress":
         voice.redirect(call.world, record, url, call.params.method("Method") or "POST")
-    stamp(record, "date_updated", call.world.now())
-    call.world.save()
-    return json_response(public(record))
+    return updated(call, record)
 
 
 async def delete_call(call: ApiCall) -> Response:
-    record = call.world.owned("calls", call.account_sid, call.arg("sid"), call.path)
+    record = owned(call, "calls")
     if record["status"] not in FINAL:
         raise errors.not_complete("call")
-    del call.world.table("calls")[record["sid"]]
-    call.world.save()
-    return no_content()
+    return deleted(call, "calls", record)

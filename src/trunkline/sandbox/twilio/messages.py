@@ -12,10 +12,10 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from trunkline.sandbox.twilio import errors, filters, messaging, phones
-from trunkline.sandbox.twilio.api import ApiCall, endpoint, json_response, no_content
+from trunkline.sandbox.twilio.api import ApiCall, json_response
 from trunkline.sandbox.twilio.messaging import FINAL, message_record
-from trunkline.sandbox.twilio.pagination import page_of
-from trunkline.sandbox.twilio.serialize import ROOT, public, stamp
+from trunkline.sandbox.twilio.resources import account_routes, deleted, listing, owned, updated
+from trunkline.sandbox.twilio.serialize import public
 from trunkline.sandbox.twilio.world import World
 
 Record = dict[str, Any]
@@ -24,27 +24,22 @@ MAX_BODY = 1600
 
 
 def routes(world: World) -> list[Route]:
-    base = f"{ROOT}/Accounts/{{account_sid}}/{COLLECTION}"
-    return [
-        Route(f"{base}.json", endpoint(world, list_messages), methods=["GET"]),
-        Route(f"{base}.json", endpoint(world, create_message), methods=["POST"]),
-        Route(f"{base}/{{sid}}.json", endpoint(world, fetch_message), methods=["GET"]),
-        Route(f"{base}/{{sid}}.json", endpoint(world, update_message), methods=["POST"]),
-        Route(f"{base}/{{sid}}.json", endpoint(world, delete_message), methods=["DELETE"]),
-    ]
+    return account_routes(
+        world,
+        COLLECTION,
+        list_messages,
+        create_message,
+        fetch_message,
+        update_message,
+        delete_message,
+    )
 
 
 async def list_messages(call: ApiCall) -> Response:
-    found = sorted(
-        call.world.records("messages", call.account_sid),
-        key=lambda m: (m["_date_created"], m["sid"]),
-        reverse=True,
-    )
     predicates = filters.phone_equals(call.params, "To", "to")
     predicates += filters.phone_equals(call.params, "From", "from")
     predicates += filters.date_range(call.params, "DateSent", "_date_sent")
-    found = filters.apply(found, predicates)
-    return json_response(page_of(call.params, found, "messages", call.path))
+    return listing(call, "messages", predicates, newest_first=True)
 
 
 async def create_message(call: ApiCall) -> Response:
@@ -130,12 +125,11 @@ def _status_callback(call: ApiCall) -> tuple[str | None, str]:
 
 
 async def fetch_message(call: ApiCall) -> Response:
-    record = call.world.owned("messages", call.account_sid, call.arg("sid"), call.path)
-    return json_response(public(record))
+    return json_response(public(owned(call, "messages")))
 
 
 async def update_message(call: ApiCall) -> Response:
-    record = call.world.owned("messages", call.account_sid, call.arg("sid"), call.path)
+    record = owned(call, "messages")
     status = call.params.get("Status")
     if status is not None:
         if status != "canceled":
@@ -148,15 +142,11 @@ async def update_message(call: ApiCall) -> Response:
         if record["status"] not in FINAL:
             raise errors.TwilioError(400, 20009, "Cannot redact this message before it is complete")
         record["body"] = ""
-    stamp(record, "date_updated", call.world.now())
-    call.world.save()
-    return json_response(public(record))
+    return updated(call, record)
 
 
 async def delete_message(call: ApiCall) -> Response:
-    record = call.world.owned("messages", call.account_sid, call.arg("sid"), call.path)
+    record = owned(call, "messages")
     if record["status"] not in FINAL:
         raise errors.not_complete("message")
-    del call.world.table("messages")[record["sid"]]
-    call.world.save()
-    return no_content()
+    return deleted(call, "messages", record)

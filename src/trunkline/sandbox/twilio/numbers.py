@@ -14,9 +14,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from trunkline.sandbox.twilio import errors, filters, phones
-from trunkline.sandbox.twilio.api import ApiCall, endpoint, json_response, no_content
+from trunkline.sandbox.twilio.api import ApiCall, endpoint, json_response
 from trunkline.sandbox.twilio.forms import Params
-from trunkline.sandbox.twilio.pagination import page_of
+from trunkline.sandbox.twilio.resources import account_routes, deleted, listing, owned, updated
 from trunkline.sandbox.twilio.serialize import ROOT, public, resource_uri, stamp
 from trunkline.sandbox.twilio.settings import apply_settings, check_references
 from trunkline.sandbox.twilio.world import World
@@ -82,14 +82,8 @@ def routes(world: World) -> list[Route]:
             Route(f"{base}/{path_kind}.json", endpoint(world, list_numbers), methods=["GET"]),
             Route(f"{base}/{path_kind}.json", endpoint(world, create_number), methods=["POST"]),
         ]
-    return [
-        *table,
-        Route(f"{base}.json", endpoint(world, list_numbers), methods=["GET"]),
-        Route(f"{base}.json", endpoint(world, create_number), methods=["POST"]),
-        Route(f"{base}/{{sid}}.json", endpoint(world, fetch_number), methods=["GET"]),
-        Route(f"{base}/{{sid}}.json", endpoint(world, update_number), methods=["POST"]),
-        Route(f"{base}/{{sid}}.json", endpoint(world, delete_number), methods=["DELETE"]),
-    ]
+    handlers = (list_numbers, create_number, fetch_number, update_number, delete_number)
+    return [*table, *account_routes(world, COLLECTION, *handlers)]
 
 
 def _path_kind(call: ApiCall) -> str | None:
@@ -98,10 +92,6 @@ def _path_kind(call: ApiCall) -> str | None:
 
 
 async def list_numbers(call: ApiCall) -> Response:
-    found = sorted(
-        call.world.records("numbers", call.account_sid),
-        key=lambda n: (n["_date_created"], n["sid"]),
-    )
     predicates = filters.equals(call.params, "FriendlyName", "friendly_name")
     kind = _path_kind(call)
     if kind is not None:
@@ -109,8 +99,7 @@ async def list_numbers(call: ApiCall) -> Response:
     pattern = call.params.get("PhoneNumber")
     if pattern:
         predicates.append(lambda n: _matches(pattern, n["phone_number"]))
-    found = filters.apply(found, predicates)
-    return json_response(page_of(call.params, found, "incoming_phone_numbers", call.path))
+    return listing(call, "numbers", predicates, key="incoming_phone_numbers")
 
 
 def _matches(pattern: str, phone: str) -> bool:
@@ -168,21 +157,18 @@ def _free_number_in(call: ApiCall, area: str) -> str:
 
 
 async def fetch_number(call: ApiCall) -> Response:
-    record = call.world.owned("numbers", call.account_sid, call.arg("sid"), call.path)
-    return json_response(public(record))
+    return json_response(public(owned(call, "numbers")))
 
 
 async def update_number(call: ApiCall) -> Response:
-    record = call.world.owned("numbers", call.account_sid, call.arg("sid"), call.path)
+    record = owned(call, "numbers")
     new_owner = _transfer_target(call, call.params)
     check_references(call, new_owner or call.account_sid)
     apply_settings(call.params, record)
     if new_owner and new_owner != record["account_sid"]:
         record["account_sid"] = new_owner
         record["uri"] = resource_uri(new_owner, COLLECTION, record["sid"])
-    stamp(record, "date_updated", call.world.now())
-    call.world.save()
-    return json_response(public(record))
+    return updated(call, record)
 
 
 def _transfer_target(call: ApiCall, params: Params) -> str | None:
@@ -196,7 +182,5 @@ def _transfer_target(call: ApiCall, params: Params) -> str | None:
 
 
 async def delete_number(call: ApiCall) -> Response:
-    record = call.world.owned("numbers", call.account_sid, call.arg("sid"), call.path)
-    del call.world.table("numbers")[record["sid"]]
-    call.world.save()
-    return no_content()
+    record = owned(call, "numbers")
+    return deleted(call, "numbers", record)
