@@ -32,7 +32,11 @@ def settings_markdown() -> str:
         "| `TRUNKLINE_UPSTREAM_<APP>` | str | | Pin one app's upstream base URL by hand "
         "(e.g. `TRUNKLINE_UPSTREAM_QUO=http://127.0.0.1:9000`). |"
     )
-    return HEADER + "\n".join([*rows, extra]) + "\n"
+    oauth = (
+        "| `TRUNKLINE_OAUTH_<APP>_CLIENT_ID`, `..._CLIENT_SECRET` | str | | The OAuth2 client "
+        "trunkline uses for an OAuth2 app with the real provider (the sandboxes bring their own). |"
+    )
+    return HEADER + "\n".join([*rows, extra, oauth]) + "\n"
 
 
 def main() -> None:

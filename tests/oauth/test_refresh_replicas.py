@@ -86,3 +86,50 @@ async def test_two_replicas_refresh_once(
     finally:
         one.stop()
         two.stop()
+
+
+@pytest.mark.postgres
+def test_waiting_too_long_for_the_lock_is_its_own_error(
+    tmp_path: Path, pg_url: str, rc: str
+) -> None:
+    """Another replica holds the refresh lock: after the timeout the caller gets a distinct,
+    retryable 504 (not a dead-credential 424), and the connection stays ACTIVE."""
+    import hashlib
+
+    import asyncpg
+
+    env = {
+        "TRUNKLINE_DATABASE_URL": pg_url,
+        "TRUNKLINE_UPSTREAM_RINGCENTRAL": rc,
+        "TRUNKLINE_OAUTH_RINGCENTRAL_CLIENT_ID": CLIENT["client_id"],
+        "TRUNKLINE_OAUTH_RINGCENTRAL_CLIENT_SECRET": CLIENT["client_secret"],
+        "TRUNKLINE_OAUTH_REFRESH_LOCK_TIMEOUT": "0.5",
+    }
+    proc = TrunklineProcess(tmp_path / "data", env=env, args=["--no-sandbox"]).start()
+    try:
+        conn = httpx.post(
+            proc.url + "/connections", headers=proc.headers(), json={"app": "ringcentral"}
+        ).json()["connection"]
+        assert Dance(conn["url"]).run().status_code == 200
+        control(rc, "POST", "/_sandbox/tokens/expire", json={})
+        key = int.from_bytes(
+            hashlib.sha256(conn["connection_id"].encode()).digest()[:8], "big", signed=True
+        )
+        headers = {**proc.headers(), "Maton-Connection": conn["connection_id"]}
+        url = proc.url + "/ringcentral/restapi/v1.0/account/~"
+
+        async def held() -> httpx.Response:
+            other = await asyncpg.connect(pg_url.replace("postgresql+asyncpg", "postgresql"))
+            try:
+                await other.execute("SELECT pg_advisory_lock($1)", key)
+                async with httpx.AsyncClient(timeout=30) as client:
+                    return await client.get(url, headers=headers)
+            finally:
+                await other.close()
+
+        blocked = asyncio.run(held())
+        assert blocked.status_code == 504, blocked.text
+        assert blocked.json()["error"]["code"] == "refresh_lock_timeout"
+        assert httpx.get(url, headers=headers).status_code == 200  # lock gone: refreshed
+    finally:
+        proc.stop()

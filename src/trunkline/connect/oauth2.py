@@ -9,7 +9,6 @@ expires (epoch seconds), all strings, sealed by the vault.
 
 from __future__ import annotations
 
-import logging
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,7 +24,6 @@ from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from trunkline.catalogue import Catalogue, OAuth2Auth, Provider
 from trunkline.errors import InvalidRequest, UpstreamTimeout, UpstreamUnavailable
 
-log = logging.getLogger("trunkline.oauth")
 TOKEN_TIMEOUT = aiohttp.ClientTimeout(total=20)
 FORM = {
     "Content-Type": "application/x-www-form-urlencoded;charset=UTF-8",

@@ -32,6 +32,7 @@ from trunkline.connect.pages import problem, render
 from trunkline.connect.revocation import revoke_quietly
 from trunkline.connections import DEAD_CREDENTIALS, Context, session_hash
 from trunkline.errors import TrunklineError
+from trunkline.store import AsyncSession
 from trunkline.timeutil import aware, now
 
 log = logging.getLogger("trunkline.connect")
@@ -178,7 +179,7 @@ async def connect_page(request: Request) -> Response:
     return response
 
 
-async def _checked_link(request: Request, db: Any, ctx: Context) -> tuple[Link, Any]:
+async def _checked_link(request: Request, db: AsyncSession, ctx: Context) -> tuple[Link, Any]:
     form = await request.form()
     link = await flow.open_link(db, ctx, str(form.get("session_token", "")))
     if not security.csrf_valid(request, session_hash(link.token), str(form.get("csrf", ""))):

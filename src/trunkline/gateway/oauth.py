@@ -126,6 +126,8 @@ class TokenRefresher:
                     self._log(conn, "reused")
                     return current
                 try:
+                    if not current.get("refresh_token"):  # nothing to refresh with: dead
+                        raise TokenRefused("invalid_grant", "no refresh token was issued", 400)
                     fresh = await oauth2.refresh(self.http, self.apps, provider, current)
                 except TokenRefused as exc:
                     refused = exc
