@@ -13,12 +13,20 @@ import sys
 import uvloop
 
 BODY = json.dumps(
-    {"data": [{"id": f"PN{i:08d}", "number": f"+1555555{i:04d}", "name": "Main line"}
-              for i in range(14)], "totalItems": 14, "nextPageToken": None}
+    {
+        "data": [
+            {"id": f"PN{i:08d}", "number": f"+1555555{i:04d}", "name": "Main line"}
+            for i in range(14)
+        ],
+        "totalItems": 14,
+        "nextPageToken": None,
+    }
 ).encode()
 RESPONSE = (
     b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
-    + str(len(BODY)).encode() + b"\r\n\r\n" + BODY
+    + str(len(BODY)).encode()
+    + b"\r\n\r\n"
+    + BODY
 )
 
 
@@ -37,8 +45,13 @@ class Upstream(asyncio.Protocol):
             length = 0
             marker = head.find(b"content-length:")
             if marker >= 0:
-                length = int(head[marker + 15 : head.find(b"\r\n", marker) if head.find(
-                    b"\r\n", marker) > 0 else None].strip())
+                length = int(
+                    head[
+                        marker + 15 : head.find(b"\r\n", marker)
+                        if head.find(b"\r\n", marker) > 0
+                        else None
+                    ].strip()
+                )
             total = end + 4 + length
             if len(self.buffer) < total:
                 return

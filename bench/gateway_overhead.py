@@ -65,8 +65,12 @@ def run_wrk(url: str, connections: int, seconds: int, key: str | None) -> dict[s
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 30).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return {"rps": rps, "p50": _latency(out, "50%"), "p99": _latency(out, "99%"),
-            "errors": float(errors.group(1)) if errors else 0.0}
+    return {
+        "rps": rps,
+        "p50": _latency(out, "50%"),
+        "p99": _latency(out, "99%"),
+        "errors": float(errors.group(1)) if errors else 0.0,
+    }
 
 
 def _latency(out: str, label: str) -> float:
@@ -88,6 +92,7 @@ def run_python(url: str, connections: int, seconds: int, key: str | None) -> dic
         headers = {"Authorization": f"Bearer {key}"} if key else {}
         deadline = time.perf_counter() + seconds
         async with aiohttp.ClientSession() as session:
+
             async def worker() -> None:
                 nonlocal errors
                 while time.perf_counter() < deadline:
@@ -96,10 +101,15 @@ def run_python(url: str, connections: int, seconds: int, key: str | None) -> dic
                         await r.read()
                         errors += r.status >= 400
                     latencies.append((time.perf_counter() - start) * 1000)
+
             await asyncio.gather(*(worker() for _ in range(connections)))
         latencies.sort()
-        return {"rps": len(latencies) / seconds, "p50": latencies[len(latencies) // 2],
-                "p99": latencies[int(len(latencies) * 0.99)], "errors": float(errors)}
+        return {
+            "rps": len(latencies) / seconds,
+            "p50": latencies[len(latencies) // 2],
+            "p99": latencies[int(len(latencies) * 0.99)],
+            "errors": float(errors),
+        }
 
     return asyncio.run(main())
 
@@ -115,31 +125,49 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         try:
             up_port, gw_port = free_port(), free_port()
-            procs.append(subprocess.Popen([sys.executable, str(HERE / "fast_upstream.py"),
-                                           str(up_port)]))
+            procs.append(
+                subprocess.Popen([sys.executable, str(HERE / "fast_upstream.py"), str(up_port)])
+            )
             providers = Path(tmp) / "providers"
             providers.mkdir()
             (providers / "bench.yaml").write_text(PROVIDER.format(port=up_port))
             env = {k: v for k, v in os.environ.items() if not k.startswith("TRUNKLINE_")}
             env.update(TRUNKLINE_PROVIDERS_DIR=str(providers), TRUNKLINE_LOG_LEVEL="INFO")
             log = open(Path(tmp) / "serve.log", "wb")  # noqa: SIM115
-            procs.append(subprocess.Popen(
-                [str(Path(sys.executable).parent / "trunkline"), "serve", "--no-sandbox",
-                 "--port", str(gw_port), "--data-dir", str(Path(tmp) / "data")],
-                stdout=subprocess.PIPE, stderr=log, env=env))
+            procs.append(
+                subprocess.Popen(
+                    [
+                        str(Path(sys.executable).parent / "trunkline"),
+                        "serve",
+                        "--no-sandbox",
+                        "--port",
+                        str(gw_port),
+                        "--data-dir",
+                        str(Path(tmp) / "data"),
+                    ],
+                    stdout=subprocess.PIPE,
+                    stderr=log,
+                    env=env,
+                )
+            )
             gateway = f"http://127.0.0.1:{gw_port}"
             wait_http(f"http://127.0.0.1:{up_port}/")
             wait_http(gateway + "/healthz")
             key = _read_key(procs[-1])
-            r = httpx.post(gateway + "/connections", headers={"Authorization": f"Bearer {key}"},
-                           json={"app": "bench", "credentials": {"api_key": "bench-key"}})
+            r = httpx.post(
+                gateway + "/connections",
+                headers={"Authorization": f"Bearer {key}"},
+                json={"app": "bench", "credentials": {"api_key": "bench-key"}},
+            )
             r.raise_for_status()
             results = {}
             for c in levels:
-                results[("direct", c)] = load(f"http://127.0.0.1:{up_port}/v1/phone-numbers", c,
-                                              args.seconds, None)
-                results[("trunkline", c)] = load(gateway + "/bench/v1/phone-numbers", c,
-                                                 args.seconds, key)
+                results[("direct", c)] = load(
+                    f"http://127.0.0.1:{up_port}/v1/phone-numbers", c, args.seconds, None
+                )
+                results[("trunkline", c)] = load(
+                    gateway + "/bench/v1/phone-numbers", c, args.seconds, key
+                )
             _report(results, levels, load is run_wrk)
         finally:
             for proc in procs:
@@ -161,20 +189,25 @@ def _read_key(proc: subprocess.Popen[bytes]) -> str:
     raise RuntimeError("no API key printed")
 
 
-def _report(results: dict[tuple[str, int], dict[str, float]], levels: list[int],
-            wrk: bool) -> None:
-    print(f"load generator: {'wrk -t1' if wrk else 'python aiohttp (lower bound)'}; "
-          f"cores: {os.cpu_count()}")
+def _report(results: dict[tuple[str, int], dict[str, float]], levels: list[int], wrk: bool) -> None:
+    print(
+        f"load generator: {'wrk -t1' if wrk else 'python aiohttp (lower bound)'}; "
+        f"cores: {os.cpu_count()}"
+    )
     print(f"{'target':<10} {'conns':>5} {'req/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
     for c in levels:
         for target in ("direct", "trunkline"):
             r = results[(target, c)]
-            print(f"{target:<10} {c:>5} {r['rps']:>10.0f} {r['p50']:>8.3f} {r['p99']:>8.3f} "
-                  f"{r['errors']:>7.0f}")
+            print(
+                f"{target:<10} {c:>5} {r['rps']:>10.0f} {r['p50']:>8.3f} {r['p99']:>8.3f} "
+                f"{r['errors']:>7.0f}"
+            )
     for c in levels:
         d, t = results[("direct", c)], results[("trunkline", c)]
-        print(f"c={c}: trunkline/direct throughput {t['rps'] / d['rps']:.2f}, "
-              f"added p50 {t['p50'] - d['p50']:.3f} ms, added p99 {t['p99'] - d['p99']:.3f} ms")
+        print(
+            f"c={c}: trunkline/direct throughput {t['rps'] / d['rps']:.2f}, "
+            f"added p50 {t['p50'] - d['p50']:.3f} ms, added p99 {t['p99'] - d['p99']:.3f} ms"
+        )
 
 
 if __name__ == "__main__":

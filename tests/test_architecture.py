@@ -34,8 +34,19 @@ def test_sdk_depends_only_on_httpx_and_pydantic() -> None:
         third_party = {
             n.split(".")[0] for n in imports_of(path) if not n.startswith(("trunkline", "__"))
         }
-        assert third_party <= {"httpx", "pydantic", "os", "collections", "typing", "datetime",
-                               "contextlib", "json", "dataclasses", "uuid", "re"}, path
+        assert third_party <= {
+            "httpx",
+            "pydantic",
+            "os",
+            "collections",
+            "typing",
+            "datetime",
+            "contextlib",
+            "json",
+            "dataclasses",
+            "uuid",
+            "re",
+        }, path
 
 
 def test_sdk_public_surface() -> None:
