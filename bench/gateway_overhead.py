@@ -118,6 +118,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", default="1,64")
+    parser.add_argument("--server", choices=["uvicorn", "granian"], default="uvicorn")
     args = parser.parse_args()
     load = run_wrk if shutil.which("wrk") else run_python
     levels = [int(c) for c in args.connections.split(",")]
@@ -132,7 +133,11 @@ def main() -> None:
             providers.mkdir()
             (providers / "bench.yaml").write_text(PROVIDER.format(port=up_port))
             env = {k: v for k, v in os.environ.items() if not k.startswith("TRUNKLINE_")}
-            env.update(TRUNKLINE_PROVIDERS_DIR=str(providers), TRUNKLINE_LOG_LEVEL="INFO")
+            env.update(
+                TRUNKLINE_PROVIDERS_DIR=str(providers),
+                TRUNKLINE_LOG_LEVEL="INFO",
+                TRUNKLINE_SERVER=args.server,
+            )
             log = open(Path(tmp) / "serve.log", "wb")  # noqa: SIM115
             procs.append(
                 subprocess.Popen(
@@ -160,18 +165,63 @@ def main() -> None:
                 json={"app": "bench", "credentials": {"api_key": "bench-key"}},
             )
             r.raise_for_status()
+            mini_port = free_port()
+            bin_dir = Path(sys.executable).parent
+            mini_cmd = (
+                [
+                    str(bin_dir / "uvicorn"),
+                    "--app-dir",
+                    str(HERE),
+                    "--port",
+                    str(mini_port),
+                    "--log-level",
+                    "warning",
+                    "--no-access-log",
+                    "minimal_passthrough:app",
+                ]
+                if args.server == "uvicorn"
+                else [
+                    str(bin_dir / "granian"),
+                    "--interface",
+                    "asgi",
+                    "--port",
+                    str(mini_port),
+                    "--loop",
+                    "uvloop",
+                    "--no-ws",
+                    "--log-level",
+                    "warning",
+                    "--working-dir",
+                    str(HERE),
+                    "minimal_passthrough:app",
+                ]
+            )
+            procs.append(
+                subprocess.Popen(
+                    mini_cmd,
+                    env={**env, "BENCH_UPSTREAM": f"http://127.0.0.1:{up_port}"},
+                    cwd=HERE,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
+            wait_http(f"http://127.0.0.1:{mini_port}/")
             results = {}
             for c in levels:
                 results[("direct", c)] = load(
                     f"http://127.0.0.1:{up_port}/v1/phone-numbers", c, args.seconds, None
                 )
+                results[("minimal", c)] = load(
+                    f"http://127.0.0.1:{mini_port}/v1/phone-numbers", c, args.seconds, None
+                )
                 results[("trunkline", c)] = load(
                     gateway + "/bench/v1/phone-numbers", c, args.seconds, key
                 )
+            print(f"server: {args.server}")
             _report(results, levels, load is run_wrk)
         finally:
             for proc in procs:
-                proc.send_signal(signal.SIGINT)
+                proc.send_signal(signal.SIGTERM)
             for proc in procs:
                 try:
                     proc.wait(10)
@@ -196,17 +246,19 @@ def _report(results: dict[tuple[str, int], dict[str, float]], levels: list[int],
     )
     print(f"{'target':<10} {'conns':>5} {'req/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
     for c in levels:
-        for target in ("direct", "trunkline"):
+        for target in ("direct", "minimal", "trunkline"):
             r = results[(target, c)]
             print(
                 f"{target:<10} {c:>5} {r['rps']:>10.0f} {r['p50']:>8.3f} {r['p99']:>8.3f} "
                 f"{r['errors']:>7.0f}"
             )
+    print("minimal = raw ASGI + aiohttp pass-through on the same server: the floor")
     for c in levels:
-        d, t = results[("direct", c)], results[("trunkline", c)]
+        d, m, t = results[("direct", c)], results[("minimal", c)], results[("trunkline", c)]
         print(
-            f"c={c}: trunkline/direct throughput {t['rps'] / d['rps']:.2f}, "
-            f"added p50 {t['p50'] - d['p50']:.3f} ms, added p99 {t['p99'] - d['p99']:.3f} ms"
+            f"c={c}: trunkline {t['rps']:.0f} req/s = {t['rps'] / m['rps']:.2f} x minimal; "
+            f"added p50 vs direct {t['p50'] - d['p50']:.3f} ms "
+            f"(minimal adds {m['p50'] - d['p50']:.3f} ms); added p99 {t['p99'] - d['p99']:.3f} ms"
         )
 
 

@@ -156,3 +156,24 @@ def test_postgres_replicas_share_state(
     finally:
         one.stop()
         two.stop()
+
+
+def test_granian_server_option(data_dir: Path, echo: tuple[str, object]) -> None:
+    """TRUNKLINE_SERVER=granian: the same gateway on the Rust server, in this process."""
+    proc = TrunklineProcess(
+        data_dir,
+        env={**upstream_env(echo[0]), "TRUNKLINE_SERVER": "granian"},
+        args=["--no-sandbox"],
+    ).start()
+    try:
+        r = httpx.post(proc.url + "/connections", headers=proc.headers(), json=QUO)
+        assert r.status_code == 201
+        r = httpx.post(proc.url + "/quo/v1/echo?a=1", headers=proc.headers(), content=b"x" * 3000)
+        assert r.status_code == 200 and r.json()["size"] == 3000 and r.json()["query"] == "a=1"
+        assert r.headers["x-request-id"]
+        big = httpx.get(proc.url + f"/quo/big/{5 * 1024 * 1024}", headers=proc.headers())
+        assert len(big.content) == 5 * 1024 * 1024
+        assert httpx.get(proc.url + "/quo/x").status_code == 401
+    finally:
+        proc.stop()
+    assert proc.proc is not None and proc.proc.returncode is not None

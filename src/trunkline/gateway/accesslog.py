@@ -19,6 +19,8 @@ class AccessLog:
         self.enabled = enabled
         self.stream = stream or sys.stderr.buffer
         self._flush_scheduled = False
+        self._second = -1
+        self._stamp = ""
 
     def write(self, fields: dict[str, Any]) -> None:
         if not self.enabled:
