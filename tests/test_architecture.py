@@ -56,3 +56,16 @@ def test_sdk_public_surface() -> None:
         assert hasattr(sdk, name), name
     public = {n for n in dir(sdk) if not n.startswith("_")}
     assert public - set(sdk.__all__) <= {"annotations"}
+
+
+def test_settings_mask_secrets() -> None:
+    from trunkline.settings import Settings
+
+    settings = Settings(
+        master_keys="k1:" + "A" * 43,
+        database_url="postgresql+asyncpg://u:hunter2@db/x",
+        redis_url="redis://:hunter3@cache/0",
+    )
+    shown = repr(settings) + str(settings) + str(settings.model_dump())
+    for secret in ("A" * 43, "hunter2", "hunter3"):
+        assert secret not in shown

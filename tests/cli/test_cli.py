@@ -83,3 +83,32 @@ def test_maton_fallback_env(stack: TrunklineProcess) -> None:
 def test_no_key_is_a_clear_error(stack: TrunklineProcess) -> None:
     result = stack.cli("connections", "list", env={"TRUNKLINE_API_KEY": "", "MATON_API_KEY": ""})
     assert result.returncode == 2 and "TRUNKLINE_API_KEY" in result.stderr
+
+
+def test_tables_on_a_terminal(stack: TrunklineProcess) -> None:
+    """On a TTY the CLI draws a table; piped, it prints JSON (the other tests)."""
+    import shlex
+    import shutil
+    import subprocess
+
+    from tests.support.process import BIN
+
+    script = shutil.which("script")
+    assert script, "util-linux 'script' is needed to give the CLI a terminal"
+    env = {
+        **stack.env,
+        "TRUNKLINE_URL": stack.url,
+        "TRUNKLINE_API_KEY": stack.api_key or "",
+        "COLUMNS": "200",
+        "TERM": "xterm",
+    }
+    result = subprocess.run(
+        [script, "-qec", f"{shlex.quote(str(BIN))} connections list --app quo", "/dev/null"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "connection_id" in result.stdout and "┏" in result.stdout
+    assert stack.connections["quo"] in result.stdout  # type: ignore[attr-defined]
