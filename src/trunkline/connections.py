@@ -213,7 +213,8 @@ async def by_session(db: AsyncSession, token: str) -> Connection | None:
 async def get(db: AsyncSession, account_id: str, connection_id: str) -> Connection:
     conn = await db.get(Connection, connection_id.lower()) if _is_uuid(connection_id) else None
     if conn is None or conn.account_id != account_id:
-        raise NotFound(f"connection {connection_id} not found", code="connection_not_found")
+        shown = connection_id if len(connection_id) <= 64 else connection_id[:64] + "…"
+        raise NotFound(f"connection {shown} not found", code="connection_not_found")
     return conn
 
 
