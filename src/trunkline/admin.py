@@ -11,7 +11,14 @@ from trunkline.bootstrap import prepare
 from trunkline.errors import ConfigError
 from trunkline.settings import Settings
 from trunkline.store import Connection, make_engine, migrate, sessions
-from trunkline.vault import KEY_FILE, Vault, new_key_line, read_key_file, write_key_file
+from trunkline.vault import (
+    KEY_FILE,
+    Vault,
+    key_line,
+    new_key_line,
+    read_key_file,
+    write_key_file,
+)
 
 
 async def create_key(settings: Settings, name: str = "") -> accounts.IssuedKey:
@@ -65,7 +72,7 @@ async def rotate(settings: Settings) -> Rotation:
         path = data_dir / KEY_FILE
         if not path.exists():
             raise ConfigError(f"no master key file at {path}: nothing to rotate")
-        old = [f"{kid}:{_b64(key)}" for kid, key in read_key_file(path)]
+        old = [key_line(kid, key) for kid, key in read_key_file(path)]
         write_key_file(path, [new_key_line(), *old])
     vault = Vault.from_env_or_file(env_keys, data_dir, create=False)
     engine = make_engine(settings.store_url)
@@ -94,9 +101,3 @@ def _reseal(vault: Vault, conn: Connection) -> int:
     if conn.session_sealed and vault.needs_rotation(conn.session_sealed):
         conn.session_sealed = vault.encrypt(vault.decrypt(conn.session_sealed, conn.id), conn.id)
     return changed
-
-
-def _b64(key: bytes) -> str:
-    import base64
-
-    return base64.urlsafe_b64encode(key).decode()

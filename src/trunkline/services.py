@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import aiohttp
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -25,10 +25,11 @@ class Services:
     http: aiohttp.ClientSession
     resolver: Resolver
     throttle: Throttle
+    ctx: Context = field(init=False)
 
-    @property
-    def ctx(self) -> Context:
-        return Context(
+    def __post_init__(self) -> None:
+        # What connection operations need, built once rather than on every request.
+        self.ctx = Context(
             catalogue=self.catalogue,
             vault=self.vault,
             http=self.http,

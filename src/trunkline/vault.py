@@ -57,9 +57,12 @@ def parse_keys(text: str, source: str) -> list[tuple[str, bytes]]:
     return keys
 
 
+def key_line(kid: str, key: bytes) -> str:
+    return f"{kid}:{base64.urlsafe_b64encode(key).decode()}"
+
+
 def new_key_line() -> str:
-    kid = secrets.token_hex(4)
-    return f"{kid}:{base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()}"
+    return key_line(secrets.token_hex(4), secrets.token_bytes(32))
 
 
 class Vault:

@@ -16,7 +16,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-from jsonschema.validators import validator_for
 from openapi_schema_validator import OAS30Validator, OAS31Validator
 from referencing import Registry, Resource
 
@@ -119,6 +118,3 @@ def _draft_for(is_31: bool) -> Any:
     from referencing.jsonschema import DRAFT4, DRAFT202012
 
     return DRAFT202012 if is_31 else DRAFT4
-
-
-__all__ = ["SpecChecker", "validator_for"]

@@ -31,27 +31,8 @@ from trunkline.gateway.paths import safe_upstream_path
 from trunkline.gateway.resolver import Resolver
 from trunkline.gateway.throttle import Throttle
 
-# Never forwarded upstream: the caller's own credentials and routing, and hop-by-hop headers.
-DROP_REQUEST = frozenset(
-    {
-        b"host",
-        b"authorization",
-        b"maton-connection",
-        b"cookie",
-        b"connection",
-        b"keep-alive",
-        b"proxy-authenticate",
-        b"proxy-authorization",
-        b"te",
-        b"trailer",
-        b"transfer-encoding",
-        b"upgrade",
-        b"content-length",
-        b"expect",
-    }
-)
-# Never passed back: hop-by-hop and framing (the server frames the response itself).
-DROP_RESPONSE = frozenset(
+# Hop-by-hop headers (RFC 9110 7.6.1) belong to one connection and never cross the gateway.
+HOP_BY_HOP = frozenset(
     {
         b"connection",
         b"keep-alive",
@@ -61,10 +42,19 @@ DROP_RESPONSE = frozenset(
         b"trailer",
         b"transfer-encoding",
         b"upgrade",
-        b"server",
-        b"date",
     }
 )
+# Never forwarded upstream: the caller's own credentials and routing, and framing we redo.
+DROP_REQUEST = HOP_BY_HOP | {
+    b"host",
+    b"authorization",
+    b"maton-connection",
+    b"cookie",
+    b"content-length",
+    b"expect",
+}
+# Never passed back: the server frames the response and names itself.
+DROP_RESPONSE = HOP_BY_HOP | {b"server", b"date"}
 SMALL_BODY = 1 << 20
 CHUNK = 1 << 16
 _ID_SEGMENT = re.compile(r"^(?!v\d+$)(?!\d{4}-\d{2}-\d{2}$)(?=[^.]*\d)[^.]{6,}")

@@ -102,10 +102,6 @@ class Resolver:
         for key in [k for k in self._cache if k[0] == "conn" and k[1] == account_id]:
             del self._cache[key]
 
-    def forget_keys(self) -> None:
-        for key in [k for k in self._cache if k[0] == "key"]:
-            del self._cache[key]
-
     async def _cached(self, key: Any, load: Callable[[], Awaitable[Any]]) -> Any:
         entry = self._cache.get(key)
         if entry is not None:
