@@ -1,55 +1,86 @@
-"""Operator tasks that work on the store directly (no server needed): keys and key rotation."""
+"""Operator tasks that work on the store directly (no server needed): accounts, keys and
+master-key rotation."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from trunkline import accounts
-from trunkline.bootstrap import prepare
+from trunkline.bootstrap import default_mode, prepare
+from trunkline.connections.sealed import reseal_all
+from trunkline.enums import Mode
 from trunkline.errors import ConfigError
 from trunkline.settings import Settings
-from trunkline.store import Connection, make_engine, migrate, sessions
-from trunkline.vault import (
-    KEY_FILE,
-    Vault,
-    key_line,
-    new_key_line,
-    read_key_file,
-    write_key_file,
-)
+from trunkline.store import make_engine, migrate, sessions
+from trunkline.vault import KEY_FILE, Vault, key_line, new_key_line, read_key_file, write_key_file
 
 
-async def create_key(settings: Settings, name: str = "") -> accounts.IssuedKey:
-    start = await prepare(settings)
-    engine = make_engine(settings.store_url)
-    try:
-        async with sessions(engine)() as db, db.begin():
-            return await accounts.issue_key(db, start.account_id, name)
-    finally:
-        await engine.dispose()
-
-
-async def list_keys(settings: Settings) -> list[dict[str, str | None]]:
+@asynccontextmanager
+async def _store(settings: Settings, write: bool = False) -> AsyncIterator[AsyncSession]:
     engine = make_engine(settings.store_url)
     try:
         await migrate(engine)
         async with sessions(engine)() as db:
-            return await accounts.list_keys(db)
+            if write:
+                async with db.begin():
+                    yield db
+            else:
+                yield db
     finally:
         await engine.dispose()
+
+
+@dataclass(frozen=True)
+class AccountRow:
+    id: str
+    name: str
+    created_at: str
+
+
+async def create_account(settings: Settings, name: str) -> AccountRow:
+    await prepare(settings)
+    async with _store(settings, write=True) as db:
+        row = await accounts.create_account(db, name)
+        return AccountRow(row.id, row.name, row.created_at.isoformat())
+
+
+async def list_accounts(settings: Settings) -> list[AccountRow]:
+    async with _store(settings) as db:
+        return [
+            AccountRow(a.id, a.name, a.created_at.isoformat())
+            for a in await accounts.list_accounts(db)
+        ]
+
+
+async def rename_account(settings: Settings, name_or_id: str, new_name: str) -> AccountRow:
+    async with _store(settings, write=True) as db:
+        row = await accounts.rename_account(db, name_or_id, new_name)
+        return AccountRow(row.id, row.name, row.created_at.isoformat())
+
+
+async def create_key(
+    settings: Settings, name: str = "", account: str | None = None, mode: Mode | None = None
+) -> accounts.IssuedKey:
+    start = await prepare(settings)
+    async with _store(settings, write=True) as db:
+        owner = (await accounts.account(db, account)).id if account else start.account_id
+        return await accounts.issue_key(db, owner, mode or default_mode(settings), name)
+
+
+async def list_keys(settings: Settings, account: str | None = None) -> list[dict[str, str | None]]:
+    async with _store(settings) as db:
+        owner = (await accounts.account(db, account)).id if account else None
+        return await accounts.list_keys(db, owner)
 
 
 async def revoke_key(settings: Settings, id_or_prefix: str) -> str:
-    engine = make_engine(settings.store_url)
-    try:
-        await migrate(engine)
-        async with sessions(engine)() as db, db.begin():
-            row = await accounts.revoke_key(db, id_or_prefix)
-            return row.prefix
-    finally:
-        await engine.dispose()
+    async with _store(settings, write=True) as db:
+        row = await accounts.revoke_key(db, id_or_prefix)
+        return row.prefix
 
 
 @dataclass(frozen=True)
@@ -60,7 +91,8 @@ class Rotation:
 
 
 async def rotate(settings: Settings) -> Rotation:
-    """Make the newest key the one that encrypts, then re-encrypt every row under it.
+    """Make the newest key the one that encrypts, then re-encrypt every sealed column of every
+    row under it (``SEALED_COLUMNS``: credentials, connect links, sign-ins under way).
 
     With a key file, a new key is generated and put first (older keys stay, so rows not yet
     re-encrypted and other replicas keep working). With ``TRUNKLINE_MASTER_KEYS``, the operator
@@ -76,28 +108,9 @@ async def rotate(settings: Settings) -> Rotation:
         write_key_file(path, [new_key_line(), *old])
     vault = Vault.from_env_or_file(env_keys, data_dir, create=False)
     engine = make_engine(settings.store_url)
-    count = 0
     try:
         await migrate(engine)
-        maker = sessions(engine)
-        async with maker() as db:
-            ids = list((await db.execute(select(Connection.id))).scalars())
-        for conn_id in ids:  # one short transaction per row: no long lock, no downtime
-            async with maker() as db, db.begin():
-                conn = await db.get(Connection, conn_id, with_for_update=True)
-                if conn is None:
-                    continue
-                count += _reseal(vault, conn)
+        count = await reseal_all(sessions(engine), vault)
     finally:
         await engine.dispose()
     return Rotation(vault.primary_kid, count, vault.key_ids)
-
-
-def _reseal(vault: Vault, conn: Connection) -> int:
-    changed = 0
-    if conn.credential and vault.needs_rotation(conn.credential):
-        conn.credential = vault.encrypt(vault.decrypt(conn.credential, conn.id), conn.id)
-        changed = 1
-    if conn.session_sealed and vault.needs_rotation(conn.session_sealed):
-        conn.session_sealed = vault.encrypt(vault.decrypt(conn.session_sealed, conn.id), conn.id)
-    return changed

@@ -1,5 +1,10 @@
 """The trunkline server: one origin for the control API, the connect page, the sandboxes and the
-gateway. Reserved first path segments go to the web app; every other path is the gateway's."""
+gateway. Reserved first path segments go to the web app; every other path is the gateway's.
+
+This module is the composition root: it builds every part once and hands each one what it
+needs. ``Trunkline(settings, upstream=...)`` takes another ``Upstream`` for tests; mounted
+sandboxes are always called in-process, never over a socket to ourselves.
+"""
 
 from __future__ import annotations
 
@@ -7,31 +12,34 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
+from urllib.parse import urlsplit
 
 from redis.asyncio import Redis
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.routing import BaseRoute, Mount
+from starlette.routing import BaseRoute, Mount, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from trunkline import bootstrap
+from trunkline.auth.oauth2 import OAuthApps, OAuthClient
 from trunkline.catalogue import RESERVED, Catalogue
-from trunkline.connect.oauth2 import OAuthApps, OAuthClient
 from trunkline.connect.routes import routes as connect_routes
+from trunkline.connections import ConnectionService
+from trunkline.connections.refresh import TokenRefresher
 from trunkline.control.http import EXCEPTION_HANDLERS, RequestId
-from trunkline.control.routes import ROUTES
+from trunkline.control.routes import routes as control_routes
 from trunkline.gateway.accesslog import AccessLog
-from trunkline.gateway.oauth import TokenRefresher
 from trunkline.gateway.proxy import Gateway
 from trunkline.gateway.resolver import Resolver
 from trunkline.gateway.throttle import LocalThrottle, RedisThrottle, Throttle
-from trunkline.gateway.upstream import open_client
 from trunkline.lifespan import run_lifespan
 from trunkline.sandbox import SandboxSpec, available_sandboxes, load_sandbox
 from trunkline.sandbox.kit import SandboxConfig
 from trunkline.services import Services
 from trunkline.settings import Settings
 from trunkline.store import make_engine, sessions
+from trunkline.transport import AsgiUpstream, RoutedUpstream, Upstream
+from trunkline.transport.aio import AiohttpUpstream
 from trunkline.vault import Vault
 
 log = logging.getLogger("trunkline")
@@ -40,48 +48,105 @@ log = logging.getLogger("trunkline")
 class Trunkline:
     """``Trunkline(settings)`` is the ASGI app ``trunkline serve`` runs."""
 
-    def __init__(self, settings: Settings, catalogue: Catalogue | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        catalogue: Catalogue | None = None,
+        upstream: Upstream | None = None,
+    ) -> None:
         self.settings = settings
         extra = [settings.providers_dir] if settings.providers_dir else []
         self.catalogue = catalogue or Catalogue.load(*extra)
-        self.sandboxes: dict[str, tuple[SandboxSpec, ASGIApp]] = {}
-        if settings.sandbox:
-            config = SandboxConfig(
-                data_dir=settings.resolved_data_dir, speed=settings.sandbox_speed
-            )
-            for app in available_sandboxes():
-                if app in self.catalogue.providers:
-                    spec = load_sandbox(app)
-                    self.sandboxes[app] = (spec, spec.create_app(config))
-                    self.catalogue.point(app, f"{settings.base_url}/sandbox/{app}")
-        for app, url in settings.upstream_overrides().items():
-            self.catalogue.point(app, url)
-        self.oauth = OAuthApps(self.catalogue, self._oauth_clients())
-        routes: list[BaseRoute] = [*ROUTES, *connect_routes()]
-        routes += [Mount(f"/sandbox/{app}", asgi) for app, (_, asgi) in self.sandboxes.items()]
+        self.sandboxes = self._sandboxes()
+        for app, url in settings.upstreams.items():
+            if app in self.catalogue.providers:
+                self.catalogue.point(app, url)
+        mounts = [Mount(f"/sandbox/{app}", asgi) for app, (_, asgi) in self.sandboxes.items()]
+        base_path = urlsplit(settings.base_url).path.rstrip("/")
+        routed = RoutedUpstream(
+            upstream
+            or AiohttpUpstream(settings.upstream_connect_timeout, settings.upstream_read_timeout)
+        )
+        if mounts:
+            in_process = AsgiUpstream(Router(routes=list(mounts)), settings.upstream_read_timeout)
+            routed.mount(settings.base_url + "/sandbox/", _Rooted(in_process, base_path))
+        self.upstream = routed
+
+        engine = make_engine(settings.store_url)
+        vault = Vault.at(
+            settings.master_keys.get_secret_value() if settings.master_keys else None,
+            settings.resolved_data_dir,
+        )
+        maker = sessions(engine)
+        connections = ConnectionService(
+            maker,
+            self.catalogue,
+            vault,
+            routed,
+            self._oauth_apps(),
+            base_url=settings.base_url,
+            session_ttl=settings.connect_session_ttl,
+            newest_default=settings.default_connection == "newest",
+        )
+        self.services = Services(
+            settings, self.catalogue, vault, engine, maker, routed, connections
+        )
+        self.redis: Redis | None = None
+        throttle: Throttle = LocalThrottle(settings.throttle_wait)
+        if settings.redis_url is not None:
+            self.redis = Redis.from_url(settings.redis_url.get_secret_value())
+            throttle = RedisThrottle(self.redis, settings.throttle_wait)
+        refresher = TokenRefresher(
+            connections,
+            engine.dialect.name,
+            redis=self.redis,
+            lock_timeout=settings.oauth_refresh_lock_timeout,
+        )
+        resolver = Resolver(connections, settings.cache_ttl, refresher)
+        access_log = AccessLog(logging.getLogger("trunkline.access").isEnabledFor(logging.INFO))
+        self.gateway = Gateway(
+            self.catalogue, resolver, throttle, routed, settings.max_request_body, access_log
+        )
+        routes: list[BaseRoute] = [*control_routes(self.services), *connect_routes(self.services)]
         self.web = Starlette(
-            routes=routes,
+            routes=[*routes, *mounts],
             middleware=[Middleware(RequestId)],
             exception_handlers=EXCEPTION_HANDLERS,
             lifespan=self._lifespan,
         )
-        self.web.state.oauth = self.oauth
-        self.gateway: Gateway | None = None
+        self.ready = False
 
-    def _oauth_clients(self) -> dict[str, OAuthClient]:
-        """A mounted sandbox's own OAuth app while the app points at it, else settings'."""
-        clients = {
-            app: OAuthClient(client_id, secret.get_secret_value() if secret else None)
-            for app, (client_id, secret) in self.settings.oauth_clients().items()
+    def _sandboxes(self) -> dict[str, tuple[SandboxSpec, ASGIApp]]:
+        """The mounted sandboxes; test-mode traffic of their apps goes to them."""
+        mounted: dict[str, tuple[SandboxSpec, ASGIApp]] = {}
+        if not self.settings.sandbox:
+            return mounted
+        config = SandboxConfig(
+            data_dir=self.settings.resolved_data_dir, speed=self.settings.sandbox_speed
+        )
+        for app in available_sandboxes():
+            if app in self.catalogue.providers:
+                spec = load_sandbox(app)
+                mounted[app] = (spec, spec.create_app(config))
+                self.catalogue.mount_sandbox(app, f"{self.settings.base_url}/sandbox/{app}")
+        return mounted
+
+    def _oauth_apps(self) -> OAuthApps:
+        """Live mode: the clients from settings. Test mode: each mounted sandbox's own app."""
+        secrets = self.settings.oauth_client_secrets
+        live = {
+            app: OAuthClient(client_id, secrets[app].get_secret_value() if app in secrets else None)
+            for app, client_id in self.settings.oauth_client_ids.items()
         }
-        for app, (spec, _) in self.sandboxes.items():
-            mounted = f"{self.settings.base_url}/sandbox/{app}"
-            if spec.oauth_client and self.catalogue.upstream(app) == mounted:
-                clients[app] = OAuthClient(**spec.oauth_client)
-        return clients
+        test = {
+            app: OAuthClient(**spec.oauth_client)
+            for app, (spec, _) in self.sandboxes.items()
+            if spec.oauth_client
+        }
+        return OAuthApps(self.catalogue, live, test)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and self.gateway is not None:
+        if scope["type"] == "http" and self.ready:
             path: str = scope["path"]
             first = path[1:].split("/", 1)[0]
             if first and first not in RESERVED:
@@ -91,64 +156,50 @@ class Trunkline:
 
     @contextlib.asynccontextmanager
     async def _lifespan(self, _app: Any) -> AsyncIterator[None]:
-        settings = self.settings
+        settings, services = self.settings, self.services
         await bootstrap.prepare(settings)
-        vault = Vault.from_env_or_file(
-            settings.master_keys.get_secret_value() if settings.master_keys else None,
-            settings.resolved_data_dir,
-            create=False,
-        )
-        engine = make_engine(settings.store_url)
-        maker = sessions(engine)
-        http = open_client(settings.upstream_connect_timeout, settings.upstream_read_timeout)
-        resolver = Resolver(
-            maker,
-            self.catalogue,
-            vault,
-            settings.cache_ttl,
-            newest_default=settings.default_connection == "newest",
-        )
-        redis = None
-        throttle: Throttle = LocalThrottle(settings.throttle_wait)
-        if settings.redis_url is not None:
-            redis = Redis.from_url(settings.redis_url.get_secret_value())
-            throttle = RedisThrottle(redis, settings.throttle_wait)
-        resolver.oauth = TokenRefresher(
-            maker,
-            engine.dialect.name,
-            vault,
-            http,
-            self.oauth,
-            redis=redis,
-            lock_timeout=settings.oauth_refresh_lock_timeout,
-        )
-        services = Services(
-            settings, self.catalogue, vault, engine, maker, http, resolver, throttle
-        )
-        self.web.state.services = services
-        async with maker() as db, db.begin():
-            await bootstrap.ensure_sandbox_connections(
-                db,
-                vault,
-                self.catalogue,
-                {app: spec.credentials for app, (spec, _) in self.sandboxes.items()},
-            )
-        access_log = AccessLog(logging.getLogger("trunkline.access").isEnabledFor(logging.INFO))
-        self.gateway = Gateway(
-            self.catalogue, resolver, throttle, http, settings.max_request_body, access_log
-        )
+        services.vault.reload()
+        seeded = {app: spec.credentials for app, (spec, _) in self.sandboxes.items()}
         try:
             async with contextlib.AsyncExitStack() as stack:
                 for _, asgi in self.sandboxes.values():
                     await stack.enter_async_context(run_lifespan(asgi))
+                await services.connections.settle_legacy_modes(_seeded_credentials())
+                await services.connections.adopt_sandboxes(seeded)
+                self.ready = True
                 yield
         finally:
-            self.gateway = None
-            await http.close()
-            if redis is not None:
-                await redis.aclose()
-            await engine.dispose()
+            self.ready = False
+            await self.upstream.close()
+            if self.redis is not None:
+                await self.redis.aclose()
+            await services.engine.dispose()
 
 
-def create_app(settings: Settings | None = None) -> Trunkline:
-    return Trunkline(settings or Settings())
+class _Rooted:
+    """An in-process upstream behind a public URL with a path (``https://host/trunkline``):
+    the mounted apps see the path below it, as they would behind the same proxy."""
+
+    def __init__(self, inner: AsgiUpstream, base_path: str) -> None:
+        self.inner = inner
+        self.base_path = base_path
+
+    def request(self, method: str, url: str, headers: Any, body: Any = None, **kw: Any) -> Any:
+        if self.base_path:
+            parts = urlsplit(url)
+            path = parts.path.removeprefix(self.base_path) or "/"
+            url = parts._replace(path=path).geturl()
+        return self.inner.request(method, url, headers, body, **kw)
+
+    async def close(self) -> None:
+        await self.inner.close()
+
+
+def _seeded_credentials() -> dict[str, dict[str, str]]:
+    """Every built-in sandbox's seeded credential, mounted or not: a legacy row holding one
+    always talked to that sandbox."""
+    return {app: load_sandbox(app).credentials for app in available_sandboxes()}
+
+
+def create_app(settings: Settings | None = None, upstream: Upstream | None = None) -> Trunkline:
+    return Trunkline(settings or Settings(), upstream=upstream)

@@ -1,22 +1,20 @@
 """First start of the embedded default: data dir, master key, schema, an account and its key.
 
-Also keeps one ACTIVE sandbox connection per mounted sandbox, so a newcomer's first request works.
+The first key is a test key while the sandboxes are mounted (the first request works with no
+provider account), else a live key.
 """
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import func, select
 
 from trunkline import accounts
-from trunkline.catalogue import Catalogue
+from trunkline.enums import Mode
 from trunkline.errors import ConfigError
 from trunkline.settings import Settings
-from trunkline.store import AsyncSession, Connection, make_engine, migrate, sessions
-from trunkline.timeutil import now
+from trunkline.store import Connection, make_engine, migrate, sessions
 from trunkline.vault import KEY_FILE, Vault
 
 
@@ -24,6 +22,11 @@ from trunkline.vault import KEY_FILE, Vault
 class FirstStart:
     account_id: str
     api_key: str | None  # only on the very first start
+    mode: Mode
+
+
+def default_mode(settings: Settings) -> Mode:
+    return Mode.TEST if settings.sandbox else Mode.LIVE
 
 
 async def prepare(settings: Settings) -> FirstStart:
@@ -33,10 +36,15 @@ async def prepare(settings: Settings) -> FirstStart:
     generating a fresh key then would silently orphan every stored credential.
     """
     if settings.database_url is None:
-        settings.resolved_data_dir.mkdir(parents=True, exist_ok=True)
+        settings.resolved_data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     engine = make_engine(settings.store_url)
     try:
         await migrate(engine)
+        if settings.database_url is None:
+            # Like the master key: only the owner reads the database (SQLite gives its -wal and
+            # -shm files the database file's mode).
+            settings.resolved_data_dir.chmod(0o700)
+            (settings.resolved_data_dir / "trunkline.db").chmod(0o600)
         async with sessions(engine)() as db:
             sealed = await db.scalar(
                 select(func.count())
@@ -51,46 +59,13 @@ async def prepare(settings: Settings) -> FirstStart:
                 "it; restore the file or set TRUNKLINE_MASTER_KEYS"
             )
         Vault.from_env_or_file(env_keys, settings.resolved_data_dir, create=True)
+        mode = default_mode(settings)
         async with sessions(engine)() as db, db.begin():
             account = await accounts.first_account(db)
             if account is not None:
-                return FirstStart(account.id, None)
+                return FirstStart(account.id, None, mode)
             account = await accounts.create_account(db, "default")
-            issued = await accounts.issue_key(db, account.id, "first key")
-            return FirstStart(account.id, issued.plaintext)
+            issued = await accounts.issue_key(db, account.id, mode, "first key")
+            return FirstStart(account.id, issued.plaintext, mode)
     finally:
         await engine.dispose()
-
-
-async def ensure_sandbox_connections(
-    db: AsyncSession,
-    vault: Vault,
-    catalogue: Catalogue,
-    sandbox_credentials: dict[str, dict[str, str]],
-) -> None:
-    """One ACTIVE connection per sandbox for the first account (made once, never duplicated)."""
-    account = await accounts.first_account(db)
-    if account is None:
-        return
-    existing = await db.execute(select(Connection).where(Connection.account_id == account.id))
-    have = {c.app for c in existing.scalars() if (c.meta or {}).get("sandbox")}
-    for app, credentials in sandbox_credentials.items():
-        provider = catalogue.get(app)
-        if app in have or provider is None:
-            continue
-        stamp = now()
-        conn_id = str(uuid.uuid4())
-        meta: dict[str, Any] = {"sandbox": True, "name": f"{provider.name} sandbox"}
-        db.add(
-            Connection(
-                id=conn_id,
-                account_id=account.id,
-                app=app,
-                method=provider.method,
-                status="ACTIVE",
-                credential=vault.encrypt(credentials, conn_id),
-                meta=meta,
-                created_at=stamp,
-                updated_at=stamp,
-            )
-        )

@@ -4,8 +4,11 @@
     ├── InvalidRequest                 400 invalid_request
     │   └── NoActiveConnection         400 no_active_connection
     ├── Unauthorized                   401 unauthorized
+    ├── Forbidden                      403 forbidden (mode_mismatch)
     ├── NotFound                       404 not_found (app_not_found, connection_not_found)
-    ├── ConnectionNotActive            409 connection_not_active
+    ├── Conflict                       409 conflict
+    │   ├── ConnectionNotActive        409 connection_not_active
+    │   └── TestModeUnavailable        409 test_mode_unavailable
     ├── PayloadTooLarge                413 payload_too_large
     ├── CredentialsExpired             424 credentials_expired
     ├── Throttled                      429 rate_limited (+ Retry-After)
@@ -55,14 +58,30 @@ class Unauthorized(TrunklineError):
     code = "unauthorized"
 
 
+class Forbidden(TrunklineError):
+    status = 403
+    code = "forbidden"
+
+
 class NotFound(TrunklineError):
     status = 404
     code = "not_found"
 
 
-class ConnectionNotActive(TrunklineError):
+class Conflict(TrunklineError):
     status = 409
+    code = "conflict"
+
+
+class ConnectionNotActive(Conflict):
     code = "connection_not_active"
+
+
+class TestModeUnavailable(Conflict):
+    """A test-mode key or connection on a server that does not mount the sandboxes."""
+
+    __test__ = False  # not a pytest class
+    code = "test_mode_unavailable"
 
 
 class PayloadTooLarge(TrunklineError):

@@ -1,17 +1,17 @@
-"""Everything a running server holds, built once at startup and passed down."""
+"""Everything a running server holds, built once and passed to the route factories."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-import aiohttp
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from trunkline import accounts
+from trunkline.accounts import Caller
 from trunkline.catalogue import Catalogue
-from trunkline.connections import Context
-from trunkline.gateway.resolver import Resolver
-from trunkline.gateway.throttle import Throttle
+from trunkline.connections import ConnectionService
 from trunkline.settings import Settings
+from trunkline.transport import Upstream
 from trunkline.vault import Vault
 
 
@@ -22,17 +22,14 @@ class Services:
     vault: Vault
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
-    http: aiohttp.ClientSession
-    resolver: Resolver
-    throttle: Throttle
-    ctx: Context = field(init=False)
+    upstream: Upstream
+    connections: ConnectionService
 
-    def __post_init__(self) -> None:
-        # What connection operations need, built once rather than on every request.
-        self.ctx = Context(
-            catalogue=self.catalogue,
-            vault=self.vault,
-            http=self.http,
-            base_url=self.settings.base_url,
-            session_ttl=self.settings.connect_session_ttl,
-        )
+    async def caller(self, authorization: str | None) -> Caller:
+        """The caller behind ``Authorization: Bearer <key>``, checked against the store."""
+        key = accounts.bearer_key(authorization)
+        async with self.sessions() as db:
+            return await accounts.authenticate(db, key)
+
+    def is_sandbox(self, app: str, upstream: str) -> bool:
+        return self.catalogue.sandboxes.get(app) == upstream

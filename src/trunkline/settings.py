@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_PORT = 8470
@@ -96,6 +96,46 @@ class Settings(BaseSettings):
         "OAuth2 connection's token before the gateway answers 504 refresh_lock_timeout.",
     )
     log_level: str = Field(default="INFO", description="Python logging level.")
+    upstreams: dict[str, str] = Field(
+        default_factory=dict,
+        description="Pin one app's live upstream base URL by hand, one variable per app "
+        "(e.g. `TRUNKLINE_UPSTREAM_QUO=http://127.0.0.1:9000`). Test mode always uses the "
+        "sandboxes.",
+        json_schema_extra={"env": "TRUNKLINE_UPSTREAM_<APP>"},
+    )
+    oauth_client_ids: dict[str, str] = Field(
+        default_factory=dict,
+        description="The OAuth2 client id trunkline uses with the real provider of an OAuth2 "
+        "app, one variable per app (test mode uses the sandbox's own client).",
+        json_schema_extra={"env": "TRUNKLINE_OAUTH_<APP>_CLIENT_ID"},
+    )
+    oauth_client_secrets: dict[str, SecretStr] = Field(
+        default_factory=dict,
+        description="The matching OAuth2 client secret, one variable per app.",
+        json_schema_extra={"env": "TRUNKLINE_OAUTH_<APP>_CLIENT_SECRET"},
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _per_app_variables(cls, data: Any) -> Any:
+        """Collect the per-app variables; values passed in code win over the environment."""
+        if not isinstance(data, dict):
+            return data
+        found: dict[str, dict[str, str]] = {
+            "upstreams": {},
+            "oauth_client_ids": {},
+            "oauth_client_secrets": {},
+        }
+        for name, value in os.environ.items():
+            if not value or not name.startswith("TRUNKLINE_"):
+                continue
+            if name.startswith("TRUNKLINE_UPSTREAM_"):
+                found["upstreams"][name[19:].lower()] = value.rstrip("/")
+            elif name.startswith("TRUNKLINE_OAUTH_") and name.endswith("_CLIENT_ID"):
+                found["oauth_client_ids"][name[16:-10].lower()] = value
+            elif name.startswith("TRUNKLINE_OAUTH_") and name.endswith("_CLIENT_SECRET"):
+                found["oauth_client_secrets"][name[16:-14].lower()] = value
+        return {**{k: v for k, v in found.items() if v}, **data}
 
     @property
     def resolved_data_dir(self) -> Path:
@@ -113,24 +153,3 @@ class Settings(BaseSettings):
         if self.database_url is not None:
             return self.database_url.get_secret_value()
         return f"sqlite+aiosqlite:///{self.resolved_data_dir / 'trunkline.db'}"
-
-    def upstream_overrides(self) -> dict[str, str]:
-        """``TRUNKLINE_UPSTREAM_<APP>=url`` pins one app's upstream base URL by hand."""
-        prefix = "TRUNKLINE_UPSTREAM_"
-        return {
-            name[len(prefix) :].lower(): value.rstrip("/")
-            for name, value in os.environ.items()
-            if name.startswith(prefix) and value
-        }
-
-    def oauth_clients(self) -> dict[str, tuple[str, SecretStr | None]]:
-        """``TRUNKLINE_OAUTH_<APP>_CLIENT_ID`` (and ``_CLIENT_SECRET``): trunkline's OAuth2
-        client at a provider, for OAuth2 apps (the secret stays masked in reprs and logs)."""
-        prefix, suffix = "TRUNKLINE_OAUTH_", "_CLIENT_ID"
-        clients: dict[str, tuple[str, SecretStr | None]] = {}
-        for name, value in os.environ.items():
-            if name.startswith(prefix) and name.endswith(suffix) and value:
-                app = name[len(prefix) : -len(suffix)]
-                secret = os.environ.get(f"{prefix}{app}_CLIENT_SECRET")
-                clients[app.lower()] = (value, SecretStr(secret) if secret else None)
-        return clients

@@ -71,8 +71,17 @@ class Vault:
         self._set(keys)
 
     def _set(self, keys: list[tuple[str, bytes]]) -> None:
-        self.primary_kid = keys[0][0]
+        self.primary_kid = keys[0][0] if keys else ""
         self._keys = {kid: AESGCM(key) for kid, key in keys}
+
+    @classmethod
+    def at(cls, env_value: str | None, data_dir: Path) -> Vault:
+        """The vault a server will use, before its first start has made the key file: the file
+        is read once it exists (first use), so the app can be built before start-up runs."""
+        if env_value:
+            return cls(parse_keys(env_value, "TRUNKLINE_MASTER_KEYS"))
+        path = data_dir / KEY_FILE
+        return cls(read_key_file(path) if path.exists() else [], key_file=path)
 
     @classmethod
     def from_env_or_file(cls, env_value: str | None, data_dir: Path, *, create: bool) -> Vault:
@@ -90,6 +99,10 @@ class Vault:
         return list(self._keys)
 
     def encrypt(self, secret: dict[str, str], bound_to: str) -> str:
+        if not self._keys:
+            self.reload()
+            if not self._keys:
+                raise ConfigError("no master key is loaded")
         nonce = os.urandom(12)
         sealed = self._keys[self.primary_kid].encrypt(
             nonce, orjson.dumps(secret), bound_to.encode()

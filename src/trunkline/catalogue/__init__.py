@@ -16,7 +16,8 @@ from trunkline.catalogue.models import (
     Provider,
     RateLimit,
 )
-from trunkline.errors import ConfigError
+from trunkline.enums import Mode
+from trunkline.errors import ConfigError, TestModeUnavailable
 
 PROVIDERS_DIR = Path(__file__).parent / "providers"
 RESERVED = frozenset(
@@ -28,7 +29,9 @@ RESERVED = frozenset(
         "sandbox",
         "webhooks",
         "events",
+        "event-destinations",
         "healthz",
+        "openapi.json",
         "metrics",
         "user",
         ".well-known",
@@ -54,10 +57,12 @@ def load_provider(path: Path) -> Provider:
 
 @dataclass
 class Catalogue:
-    """The providers by slug, plus the base URL each one is reached at right now."""
+    """The providers by slug, plus the base URL each one is reached at in each mode: live mode
+    at the real provider (or an override), test mode at its mounted sandbox."""
 
     providers: dict[str, Provider]
     upstreams: dict[str, str] = field(default_factory=dict)
+    sandboxes: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def load(cls, *directories: Path) -> Catalogue:
@@ -76,14 +81,28 @@ class Catalogue:
     def get(self, slug: str) -> Provider | None:
         return self.providers.get(slug)
 
-    def upstream(self, slug: str) -> str:
-        return self.upstreams[slug]
+    def upstream(self, slug: str, mode: Mode = Mode.LIVE) -> str:
+        if mode is Mode.LIVE:
+            return self.upstreams[slug]
+        sandbox = self.sandboxes.get(slug)
+        if sandbox is None:
+            raise TestModeUnavailable(
+                f"test mode needs the {slug} sandbox, which this server does not mount "
+                "(started with --no-sandbox, or no sandbox exists for it); use a live key"
+            )
+        return sandbox
 
     def point(self, slug: str, base_url: str) -> None:
-        """Send one app's traffic somewhere else (a sandbox, ``TRUNKLINE_UPSTREAM_<APP>``)."""
+        """Send one app's live traffic somewhere else (``TRUNKLINE_UPSTREAM_<APP>``)."""
         if slug not in self.providers:
             raise ConfigError(f"cannot override the upstream of unknown app {slug!r}")
         self.upstreams[slug] = base_url.rstrip("/")
+
+    def mount_sandbox(self, slug: str, base_url: str) -> None:
+        """Test-mode traffic of ``slug`` goes to its sandbox at ``base_url``."""
+        if slug not in self.providers:
+            raise ConfigError(f"no app {slug!r} for a sandbox")
+        self.sandboxes[slug] = base_url.rstrip("/")
 
 
 __all__ = [

@@ -13,8 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from trunkline import accounts
-from trunkline.errors import InvalidRequest, TrunklineError, Unauthorized, render_error
+from trunkline.errors import InvalidRequest, TrunklineError, render_error
 
 log = logging.getLogger("trunkline.control")
 Model = TypeVar("Model", bound=BaseModel)
@@ -53,18 +52,6 @@ class JSON(Response):
 
     def render(self, content: Any) -> bytes:
         return orjson.dumps(content)
-
-
-async def caller(request: Request) -> str:
-    """The account behind ``Authorization: Bearer <key>``, checked against the store each time."""
-    header = request.headers.get("authorization", "")
-    if header[:7].lower() != "bearer " or not header[7:].strip():
-        raise Unauthorized("send your trunkline API key as 'Authorization: Bearer <key>'")
-    async with request.app.state.services.sessions() as db:
-        account = await accounts.account_for_key(db, header[7:].strip())
-    if account is None:
-        raise Unauthorized("invalid or revoked API key")
-    return account
 
 
 async def json_body(request: Request, model: type[Model]) -> Model:

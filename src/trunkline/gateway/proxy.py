@@ -15,7 +15,6 @@ from typing import Any
 
 import aiohttp
 from starlette.types import Receive, Scope, Send
-from yarl import URL
 
 from trunkline.catalogue import Catalogue
 from trunkline.errors import (
@@ -30,6 +29,7 @@ from trunkline.gateway.accesslog import AccessLog
 from trunkline.gateway.paths import safe_upstream_path
 from trunkline.gateway.resolver import Resolver
 from trunkline.gateway.throttle import Throttle
+from trunkline.transport import Upstream, UpstreamResponse
 
 # Hop-by-hop headers (RFC 9110 7.6.1) belong to one connection and never cross the gateway.
 HOP_BY_HOP = frozenset(
@@ -55,8 +55,9 @@ DROP_REQUEST = HOP_BY_HOP | {
 }
 # Never passed back: the server frames the response and names itself.
 DROP_RESPONSE = HOP_BY_HOP | {b"server", b"date"}
+# The provider's own request id stays visible without clashing with ours.
+UPSTREAM_REQUEST_ID = b"x-upstream-request-id"
 SMALL_BODY = 1 << 20
-CHUNK = 1 << 16
 _ID_SEGMENT = re.compile(r"^(?!v\d+$)(?!\d{4}-\d{2}-\d{2}$)(?=[^.]*\d)[^.]{6,}")
 
 
@@ -66,14 +67,14 @@ class Gateway:
         catalogue: Catalogue,
         resolver: Resolver,
         throttle: Throttle,
-        client: aiohttp.ClientSession,
+        upstream: Upstream,
         max_body: int,
         access_log: AccessLog,
     ) -> None:
         self.catalogue = catalogue
         self.resolver = resolver
         self.throttle = throttle
-        self.client = client
+        self.upstream = upstream
         self.max_body = max_body
         self.access_log = access_log
 
@@ -106,14 +107,14 @@ class Gateway:
                 authorization = value.decode("latin-1")
             elif name == b"maton-connection":
                 wanted = value.decode("latin-1").strip()
-        account = await self.resolver.account(authorization)
-        record["account"] = account
+        caller = await self.resolver.caller(authorization)
+        record["account"] = caller.account_id
         provider = self.catalogue.get(app)
         if provider is None:
             raise NotFound(f"unknown app {app!r}", code="app_not_found")
         upstream_path = safe_upstream_path("/" + rest)
         record["path"] = template(upstream_path)
-        resolved = await self.resolver.connection(account, provider, wanted or "")
+        resolved = await self.resolver.connection(caller, provider, wanted or "")
         record["connection"] = resolved.connection_id
 
         forward = [
@@ -124,24 +125,20 @@ class Gateway:
         if length is not None:
             forward.append((b"content-length", str(length).encode()))
         query = scope.get("query_string", b"")
-        url = (
-            self.catalogue.upstream(app)
-            + upstream_path
-            + ("?" + query.decode("latin-1") if query else "")
-        )
-        await self.throttle.acquire(resolved.connection_id, provider.limits)
+        url = resolved.upstream + upstream_path + ("?" + query.decode("latin-1") if query else "")
+        await self.throttle.acquire(resolved.throttle_key, provider.limits)
         upstream_started = time.perf_counter()
         # OAuth2: one refresh and one retry when the provider refuses the access token.
         retry = resolved.expires_at is not None and not isinstance(body, _Streamed)
         try:
             while True:
-                async with self._request(scope["method"], url, forward, body) as response:
+                async with self.upstream.request(scope["method"], url, forward, body) as response:
                     if not (retry and response.status == 401):
                         await self._relay(response, send, request_id, record)
                         return
                 retry = False
                 stale = resolved
-                resolved = await self.resolver.refreshed(account, provider, wanted or "", stale)
+                resolved = await self.resolver.refreshed(caller, provider, wanted or "", stale)
                 forward = [h for h in forward if h not in stale.headers] + resolved.headers
         except TimeoutError as exc:
             raise UpstreamTimeout(f"{provider.name} did not answer in time") from exc
@@ -154,25 +151,9 @@ class Gateway:
         finally:
             record["upstream_ms"] = round((time.perf_counter() - upstream_started) * 1000, 2)
 
-    def _request(
-        self,
-        method: str,
-        url: str,
-        headers: list[tuple[bytes, bytes]],
-        body: bytes | _Streamed | None,
-    ) -> Any:
-        return self.client.request(
-            method,
-            URL(url, encoded=True),
-            headers=[(n.decode("latin-1"), v.decode("latin-1")) for n, v in headers],
-            data=body,
-            allow_redirects=False,
-            compress=None,
-        )
-
     async def _relay(
         self,
-        response: aiohttp.ClientResponse,
+        response: UpstreamResponse,
         send: Send,
         request_id: str,
         record: dict[str, Any],
@@ -181,7 +162,11 @@ class Gateway:
 
         A small body of known length goes out in one message (one write instead of three)."""
         record["status"] = response.status
-        out = [(n.lower(), v) for n, v in response.raw_headers if n.lower() not in DROP_RESPONSE]
+        out = [
+            (UPSTREAM_REQUEST_ID if n == b"x-request-id" else n, v)
+            for n, v in response.headers
+            if n not in DROP_RESPONSE
+        ]
         out.append((b"x-request-id", request_id.encode()))
         length = response.content_length
         if length is not None and length <= SMALL_BODY:
@@ -190,7 +175,7 @@ class Gateway:
             await send({"type": "http.response.body", "body": body, "more_body": False})
             return
         await send({"type": "http.response.start", "status": response.status, "headers": out})
-        async for chunk in response.content.iter_chunked(CHUNK):
+        async for chunk in response.chunks():
             await send({"type": "http.response.body", "body": chunk, "more_body": True})
         await send({"type": "http.response.body", "body": b"", "more_body": False})
 

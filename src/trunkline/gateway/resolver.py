@@ -7,29 +7,35 @@ that time); changes made through this process invalidate at once. Errors are nev
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import math
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+import orjson
 
-from trunkline import accounts, connections
+from trunkline import accounts
+from trunkline.accounts import Caller
+from trunkline.auth.strategies import upstream_headers
 from trunkline.catalogue import Catalogue, Provider
-from trunkline.errors import CredentialsExpired, Unauthorized
-from trunkline.gateway.credentials import upstream_headers
-from trunkline.gateway.oauth import TokenRefresher, due, expires_at
-from trunkline.vault import Vault, VaultError
+from trunkline.connections import ConnectionService
+from trunkline.connections.refresh import TokenRefresher, due, expires_at
+from trunkline.errors import CredentialsExpired
 
 
 @dataclass(frozen=True)
 class Resolved:
-    """A connection ready to use: its id and the upstream auth headers, pre-encoded."""
+    """A connection ready to use: its id, where it goes and the upstream auth headers,
+    pre-encoded."""
 
     connection_id: str
+    upstream: str
     headers: list[tuple[bytes, bytes]]
     credentials: dict[str, str]
+    # Whose budget the provider's rate limits count against (the catalogue's limit scope).
+    throttle_key: str
     # OAuth2 only: when the access token expires (epoch seconds); None for key and basic auth.
     expires_at: float | None = None
 
@@ -49,40 +55,36 @@ class Resolver:
 
     def __init__(
         self,
-        sessions: async_sessionmaker[AsyncSession],
-        catalogue: Catalogue,
-        vault: Vault,
+        connections: ConnectionService,
         ttl: float,
-        newest_default: bool = False,
+        refresher: TokenRefresher | None = None,
     ) -> None:
-        self.sessions = sessions
-        self.catalogue = catalogue
-        self.vault = vault
+        self.connections = connections
+        self.sessions = connections.sessions
+        self.catalogue: Catalogue = connections.catalogue
         self.ttl = ttl
-        self.newest_default = newest_default
-        self.oauth: TokenRefresher | None = None  # set by the app when OAuth2 apps exist
+        self.oauth = refresher
         self._cache: dict[Any, _Entry] = {}
         self._inflight: dict[Any, asyncio.Future[Any]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        connections.on_change(self.forget_account)
 
-    async def account(self, authorization: str | None) -> str:
-        if not authorization or authorization[:7].lower() != "bearer ":
-            raise Unauthorized("send your trunkline API key as 'Authorization: Bearer <key>'")
-        key = authorization[7:].strip()
-        account: str = await self._cached(("key", key), lambda: self._load_account(key))
-        return account
+    async def caller(self, authorization: str | None) -> Caller:
+        key = accounts.bearer_key(authorization)
+        caller: Caller = await self._cached(("key", key), lambda: self._load_caller(key))
+        return caller
 
-    async def connection(self, account_id: str, provider: Provider, wanted: str) -> Resolved:
+    async def connection(self, caller: Caller, provider: Provider, wanted: str) -> Resolved:
         resolved: Resolved = await self._cached(
-            ("conn", account_id, provider.slug, wanted),
-            lambda: self._load_connection(account_id, provider, wanted),
+            ("conn", caller.account_id, caller.mode, provider.slug, wanted),
+            lambda: self._load_connection(caller, provider, wanted),
         )
         if resolved.expires_at is not None and due(provider, resolved.expires_at):
-            resolved = await self.refreshed(account_id, provider, wanted, resolved)
+            resolved = await self.refreshed(caller, provider, wanted, resolved)
         return resolved
 
     async def refreshed(
-        self, account_id: str, provider: Provider, wanted: str, stale: Resolved
+        self, caller: Caller, provider: Provider, wanted: str, stale: Resolved
     ) -> Resolved:
         """OAuth2: the connection with a fresh access token (due to expire, or refused)."""
         if self.oauth is None:
@@ -92,13 +94,14 @@ class Resolver:
                 stale.connection_id, provider, stale.credentials.get("access_token", "")
             )
         except CredentialsExpired:
-            self.forget_account(account_id)
+            self.forget_account(caller.account_id)
             raise
-        resolved = self._resolved(stale.connection_id, provider, credentials)
-        self._store(("conn", account_id, provider.slug, wanted), resolved)
+        resolved = self._resolved(stale.connection_id, stale.upstream, provider, credentials)
+        self._store(("conn", caller.account_id, caller.mode, provider.slug, wanted), resolved)
         return resolved
 
     def forget_account(self, account_id: str) -> None:
+        """The connections service's change hook: drop what is cached for that account."""
         for key in [k for k in self._cache if k[0] == "conn" and k[1] == account_id]:
             del self._cache[key]
 
@@ -147,31 +150,19 @@ class Resolver:
             self._cache.clear()
         self._cache[key] = _Entry(value, time.monotonic() + self.ttl)
 
-    async def _load_account(self, key: str) -> str:
+    async def _load_caller(self, key: str) -> Caller:
         async with self.sessions() as db:
-            account_id = await accounts.account_for_key(db, key)
-        if account_id is None:
-            raise Unauthorized("invalid or revoked API key")
-        return account_id
+            return await accounts.authenticate(db, key)
 
-    async def _load_connection(self, account_id: str, provider: Provider, wanted: str) -> Resolved:
-        async with self.sessions() as db:
-            conn = await connections.select_for_gateway(
-                db, account_id, provider.slug, wanted or None, self.newest_default
-            )
-            conn_id, sealed = conn.id, conn.credential
-        if sealed is None:
-            raise CredentialsExpired(f"connection {conn_id} has no stored credential")
-        try:
-            credentials = self.vault.decrypt(sealed, conn_id)
-        except VaultError as exc:
-            raise CredentialsExpired(
-                f"the stored credential of connection {conn_id} cannot be opened: {exc.message}"
-            ) from exc
-        return self._resolved(conn_id, provider, credentials)
+    async def _load_connection(self, caller: Caller, provider: Provider, wanted: str) -> Resolved:
+        usable = await self.connections.for_gateway(caller, provider.slug, wanted or None)
+        upstream = self.catalogue.upstream(provider.slug, caller.mode)
+        return self._resolved(usable.connection_id, upstream, provider, usable.credentials)
 
     @staticmethod
-    def _resolved(conn_id: str, provider: Provider, credentials: dict[str, str]) -> Resolved:
+    def _resolved(
+        conn_id: str, upstream: str, provider: Provider, credentials: dict[str, str]
+    ) -> Resolved:
         headers = [
             (name.lower().encode("latin-1"), value.encode("latin-1"))
             for name, value in upstream_headers(provider, credentials).items()
@@ -180,4 +171,20 @@ class Resolver:
         if provider.method == "OAUTH2":  # unknown expiry: never early, still refreshed on a 401
             expiry = expires_at(credentials)
             expiry = math.inf if expiry is None else expiry
-        return Resolved(conn_id, headers, credentials, expiry)
+        return Resolved(
+            conn_id,
+            upstream,
+            headers,
+            credentials,
+            throttle_key(conn_id, provider, credentials),
+            expiry,
+        )
+
+
+def throttle_key(conn_id: str, provider: Provider, credentials: dict[str, str]) -> str:
+    """Provider limits count per credential (five connections holding one Quo key share Quo's
+    10/s) unless the catalogue scopes them per connection. OAuth2 grants are per connection."""
+    if provider.method == "OAUTH2" or any(lim.scope == "connection" for lim in provider.limits):
+        return conn_id
+    fingerprint = orjson.dumps(credentials, option=orjson.OPT_SORT_KEYS)
+    return f"{provider.slug}:{hashlib.sha256(fingerprint).hexdigest()[:32]}"

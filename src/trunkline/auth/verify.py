@@ -1,5 +1,5 @@
-"""The one pooled HTTP client to providers (aiohttp: the cheapest per request we measured),
-and the live check that proves a credential works before a connection becomes ACTIVE."""
+"""The live check that proves a credential works before a connection becomes ACTIVE, and the
+account identity it finds (workspace, numbers, account SID) for the connection's metadata."""
 
 from __future__ import annotations
 
@@ -10,25 +10,12 @@ from typing import Any
 import aiohttp
 import orjson
 
+from trunkline.auth.strategies import fill, upstream_headers
 from trunkline.catalogue import Provider
 from trunkline.errors import UpstreamTimeout, UpstreamUnavailable
-from trunkline.gateway.credentials import fill, upstream_headers
+from trunkline.transport import Upstream
 
-
-def open_client(connect_timeout: float, read_timeout: float) -> aiohttp.ClientSession:
-    connector = aiohttp.TCPConnector(limit=0, limit_per_host=256, ttl_dns_cache=300)
-    timeout = aiohttp.ClientTimeout(
-        total=None, connect=connect_timeout, sock_connect=connect_timeout, sock_read=read_timeout
-    )
-    # auto_decompress off: bodies pass through byte-exact with their Content-Encoding.
-    return aiohttp.ClientSession(
-        connector=connector,
-        timeout=timeout,
-        auto_decompress=False,
-        skip_auto_headers=("User-Agent", "Accept-Encoding", "Accept", "Content-Type"),
-        cookie_jar=aiohttp.DummyCookieJar(),
-        trust_env=False,
-    )
+CHECK_TIMEOUT = 30.0
 
 
 @dataclass(frozen=True)
@@ -40,14 +27,20 @@ class Verdict:
 
 
 async def verify(
-    client: aiohttp.ClientSession, provider: Provider, base_url: str, credentials: dict[str, str]
+    upstream: Upstream, provider: Provider, base_url: str, credentials: dict[str, str]
 ) -> Verdict:
     """Call the catalogue's verification request with ``credentials``."""
     check = provider.verification
     url = base_url + fill(check.path, credentials)
-    headers = {**upstream_headers(provider, credentials), "Accept": "application/json"}
+    headers = [
+        (name.lower().encode("latin-1"), value.encode("latin-1"))
+        for name, value in {
+            **upstream_headers(provider, credentials),
+            "Accept": "application/json",
+        }.items()
+    ]
     try:
-        async with client.request(check.method, url, headers=headers) as response:
+        async with upstream.request(check.method, url, headers, timeout=CHECK_TIMEOUT) as response:
             body = await response.read()
             status = response.status
     except TimeoutError as exc:

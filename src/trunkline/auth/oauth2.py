@@ -2,7 +2,7 @@
 the code exchange, the refresh grant and revocation.
 
 Authlib builds and reads the protocol messages (grant URI, token request bodies, client
-authentication, the S256 challenge); the requests go through trunkline's pooled aiohttp client.
+authentication, the S256 challenge); the requests go through trunkline's ``Upstream``.
 What a connection stores is :func:`stored`: access and refresh token, and when the access token
 expires (epoch seconds), all strings, sealed by the vault.
 """
@@ -22,9 +22,11 @@ from authlib.oauth2.rfc6749.parameters import prepare_grant_uri, prepare_token_r
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 
 from trunkline.catalogue import Catalogue, OAuth2Auth, Provider
+from trunkline.enums import Mode
 from trunkline.errors import InvalidRequest, UpstreamTimeout, UpstreamUnavailable
+from trunkline.transport import Upstream
 
-TOKEN_TIMEOUT = aiohttp.ClientTimeout(total=20)
+TOKEN_TIMEOUT = 20.0
 FORM = {
     "Content-Type": "application/x-www-form-urlencoded;charset=UTF-8",
     "Accept": "application/json",
@@ -50,21 +52,27 @@ class TokenRefused(Exception):
 
 
 class OAuthApps:
-    """Which OAuth client each OAuth2 app uses, and where its endpoints are right now."""
+    """Which OAuth client each OAuth2 app uses in each mode, and where its endpoints are: live
+    mode uses the clients from settings, test mode the mounted sandboxes' own."""
 
-    def __init__(self, catalogue: Catalogue, clients: dict[str, OAuthClient]) -> None:
+    def __init__(
+        self,
+        catalogue: Catalogue,
+        live: dict[str, OAuthClient],
+        test: dict[str, OAuthClient] | None = None,
+    ) -> None:
         self.catalogue = catalogue
-        self.clients = clients
+        self.clients = {Mode.LIVE: live, Mode.TEST: test or {}}
 
     def auth(self, provider: Provider) -> OAuth2Auth:
         if not isinstance(provider.auth, OAuth2Auth):
             raise InvalidRequest(f"{provider.name} does not use OAuth2")
         return provider.auth
 
-    def client(self, provider: Provider) -> OAuthClient:
+    def client(self, provider: Provider, mode: Mode) -> OAuthClient:
         auth = self.auth(provider)
-        client = self.clients.get(provider.slug)
-        if client is None and auth.client_id:
+        client = self.clients[mode].get(provider.slug)
+        if client is None and auth.client_id and mode is Mode.LIVE:
             client = OAuthClient(auth.client_id, auth.client_secret)
         if client is None:
             variable = f"TRUNKLINE_OAUTH_{provider.slug.upper()}_CLIENT_ID"
@@ -75,11 +83,12 @@ class OAuthApps:
             )
         return client
 
-    def url(self, provider: Provider, endpoint: str | None) -> str | None:
-        """An endpoint of the catalogue; a bare path is relative to the app's current upstream."""
+    def url(self, provider: Provider, endpoint: str | None, mode: Mode) -> str | None:
+        """An endpoint of the catalogue; a bare path is relative to the app's upstream in
+        ``mode`` (the real provider, an override or the sandbox)."""
         if endpoint is None or not endpoint.startswith("/"):
             return endpoint
-        return self.catalogue.upstream(provider.slug) + endpoint
+        return self.catalogue.upstream(provider.slug, mode) + endpoint
 
 
 def new_verifier() -> str:
@@ -91,12 +100,12 @@ def new_state() -> str:
 
 
 def authorization_url(
-    apps: OAuthApps, provider: Provider, redirect_uri: str, state: str, verifier: str
+    apps: OAuthApps, provider: Provider, mode: Mode, redirect_uri: str, state: str, verifier: str
 ) -> str:
     auth = apps.auth(provider)
     url: str = prepare_grant_uri(
-        apps.url(provider, auth.authorize_url),
-        client_id=apps.client(provider).client_id,
+        apps.url(provider, auth.authorize_url, mode),
+        client_id=apps.client(provider, mode).client_id,
         response_type="code",
         redirect_uri=redirect_uri,
         scope=auth.scopes or None,
@@ -107,40 +116,42 @@ def authorization_url(
     return url
 
 
+@dataclass(frozen=True)
+class OAuthTarget:
+    """Everything a token-endpoint call needs: where to send it and as which client."""
+
+    upstream: Upstream
+    apps: OAuthApps
+    provider: Provider
+    mode: Mode
+
+
 async def exchange_code(
-    http: aiohttp.ClientSession,
-    apps: OAuthApps,
-    provider: Provider,
-    code: str,
-    redirect_uri: str,
-    verifier: str,
+    target: OAuthTarget, code: str, redirect_uri: str, verifier: str
 ) -> dict[str, str]:
     body = prepare_token_request(
         "authorization_code", code=code, redirect_uri=redirect_uri, code_verifier=verifier
     )
-    return stored(await _token_request(http, apps, provider, body), previous=None)
+    return stored(await _token_request(target, body), previous=None)
 
 
-async def refresh(
-    http: aiohttp.ClientSession, apps: OAuthApps, provider: Provider, current: dict[str, str]
-) -> dict[str, str]:
+async def refresh(target: OAuthTarget, current: dict[str, str]) -> dict[str, str]:
     """The refresh grant; a provider that rotates refresh tokens hands back a new one."""
     body = prepare_token_request("refresh_token", refresh_token=current["refresh_token"])
-    return stored(await _token_request(http, apps, provider, body), previous=current)
+    return stored(await _token_request(target, body), previous=current)
 
 
-async def revoke(
-    http: aiohttp.ClientSession, apps: OAuthApps, provider: Provider, credentials: dict[str, str]
-) -> bool:
+async def revoke(target: OAuthTarget, credentials: dict[str, str]) -> bool:
     """Revoke the refresh token (which ends the grant) where the provider has an endpoint.
 
     Returns False when there is nothing to revoke at this provider; raises on failure.
     """
-    url = apps.url(provider, apps.auth(provider).revoke_url)
+    apps, provider = target.apps, target.provider
+    url = apps.url(provider, apps.auth(provider).revoke_url, target.mode)
     token = credentials.get("refresh_token") or credentials.get("access_token")
     if url is None or not token:
         return False
-    status, data = await _post(http, apps, provider, url, url_encode([("token", token)]))
+    status, data = await _post(target, url, url_encode([("token", token)]))
     if status >= 400:
         error = str(data.get("error") or f"HTTP {status}")
         raise TokenRefused(error, str(data.get("error_description") or ""), status)
@@ -163,12 +174,11 @@ def stored(token: dict[str, Any], previous: dict[str, str] | None) -> dict[str, 
     }
 
 
-async def _token_request(
-    http: aiohttp.ClientSession, apps: OAuthApps, provider: Provider, body: str
-) -> dict[str, Any]:
-    url = apps.url(provider, apps.auth(provider).token_url)
+async def _token_request(target: OAuthTarget, body: str) -> dict[str, Any]:
+    apps, provider = target.apps, target.provider
+    url = apps.url(provider, apps.auth(provider).token_url, target.mode)
     assert url is not None
-    status, data = await _post(http, apps, provider, url, body)
+    status, data = await _post(target, url, body)
     if "error" in data:
         raise TokenRefused(str(data["error"]), str(data.get("error_description") or ""), status)
     if status >= 400 or not data:
@@ -176,16 +186,16 @@ async def _token_request(
     return data
 
 
-async def _post(
-    http: aiohttp.ClientSession, apps: OAuthApps, provider: Provider, url: str, body: str
-) -> tuple[int, dict[str, Any]]:
+async def _post(target: OAuthTarget, url: str, body: str) -> tuple[int, dict[str, Any]]:
     """POST a form to a token or revocation endpoint with the client's authentication."""
-    client = apps.client(provider)
+    apps, provider = target.apps, target.provider
+    client = apps.client(provider, target.mode)
     auth = ClientAuth(client.client_id, client.client_secret, apps.auth(provider).client_auth)
     _, headers, body = auth.prepare("POST", url, dict(FORM), body)
+    raw = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
     try:
-        async with http.post(
-            url, data=body.encode(), headers=headers, timeout=TOKEN_TIMEOUT
+        async with target.upstream.request(
+            "POST", url, raw, body.encode(), timeout=TOKEN_TIMEOUT
         ) as response:
             return response.status, _json(await response.read())
     except TimeoutError as exc:

@@ -26,19 +26,18 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
-import aiohttp
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from trunkline import connections
+from trunkline.auth import oauth2
+from trunkline.auth.oauth2 import OAuthTarget, TokenRefused
 from trunkline.catalogue import OAuth2Auth, Provider
-from trunkline.connect import oauth2
-from trunkline.connect.oauth2 import OAuthApps, TokenRefused
+from trunkline.connections.service import DEAD_CREDENTIALS, ConnectionService, ensure_usable
+from trunkline.enums import Mode, Status
 from trunkline.errors import NotFound, UpstreamTimeout, UpstreamUnavailable
 from trunkline.store import Connection
 from trunkline.timeutil import now
-from trunkline.vault import Vault
 
 log = logging.getLogger("trunkline.oauth")
 LOCK_TTL = 60.0  # a Redis lock outlives any refresh (the token request times out at 20 s)
@@ -63,20 +62,16 @@ def due(provider: Provider, expiry: float | None) -> bool:
 class TokenRefresher:
     def __init__(
         self,
-        sessions: async_sessionmaker[AsyncSession],
+        service: ConnectionService,
         dialect: str,
-        vault: Vault,
-        http: aiohttp.ClientSession,
-        apps: OAuthApps,
         *,
         redis: Any = None,
         lock_timeout: float = 15.0,
     ) -> None:
-        self.sessions = sessions
+        self.service = service
+        self.sessions = service.sessions
         self.dialect = dialect
-        self.vault = vault
-        self.http = http
-        self.apps = apps
+        self.vault = service.vault
         self.redis = redis  # a redis.asyncio.Redis when TRUNKLINE_REDIS_URL is set
         self.lock_timeout = lock_timeout
         self._flights: dict[str, asyncio.Task[dict[str, str]]] = {}
@@ -120,7 +115,7 @@ class TokenRefresher:
                     raise NotFound(
                         f"connection {connection_id} not found", code="connection_not_found"
                     )
-                connections.ensure_usable(conn)
+                ensure_usable(conn)
                 current = self.vault.decrypt(conn.credential or "", conn.id)
                 if current.get("access_token") != seen and not due(provider, expires_at(current)):
                     self._log(conn, "reused")
@@ -128,12 +123,14 @@ class TokenRefresher:
                 try:
                     if not current.get("refresh_token"):  # nothing to refresh with: dead
                         raise TokenRefused("invalid_grant", "no refresh token was issued", 400)
-                    fresh = await oauth2.refresh(self.http, self.apps, provider, current)
+                    mode = Mode(conn.mode or "live")
+                    target = OAuthTarget(self.service.upstream, self.service.oauth, provider, mode)
+                    fresh = await oauth2.refresh(target, current)
                 except TokenRefused as exc:
                     refused = exc
                     if exc.error == "invalid_grant":
-                        conn.status = "FAILED"
-                        conn.error = connections.DEAD_CREDENTIALS
+                        conn.status = Status.FAILED.value
+                        conn.error = DEAD_CREDENTIALS
                         conn.updated_at = now()
                 else:
                     conn.credential = self.vault.encrypt(fresh, conn.id)
@@ -141,8 +138,9 @@ class TokenRefresher:
                     self._log(conn, "refreshed")
                     return fresh
             self._log(conn, f"refused: {refused.error}")
+        self.service.changed(conn.account_id)
         if refused.error == "invalid_grant":
-            connections.ensure_usable(conn)  # raises the 424 with the reconnect hint
+            ensure_usable(conn)  # raises the 424 with the reconnect hint
         raise UpstreamUnavailable(
             f"{provider.name} refused to refresh the access token: {refused}",
             code="oauth_refresh_refused",
