@@ -19,24 +19,32 @@ Secret values are masked in logs and reprs.
 """
 
 
+def _type_name(annotation: object) -> str:
+    name = getattr(annotation, "__name__", None) or str(annotation)
+    if "[" in str(annotation) or "|" in str(annotation):
+        name = str(annotation)
+    for noise in ("typing.", "pydantic.types.", "pathlib.", "<class '", "'>"):
+        name = name.replace(noise, "")
+    if name.startswith("Literal["):
+        name = " or ".join(part.strip(" '") for part in name[8:-1].split(","))
+    # A "|" would end the Markdown table cell: say "or" instead.
+    return name.replace(" | ", " or ")
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
 def settings_markdown() -> str:
     rows = []
     for name, field in Settings.model_fields.items():
-        annotation = getattr(field.annotation, "__name__", None) or str(field.annotation)
-        annotation = annotation.replace("typing.", "").replace("pydantic.types.", "")
-        default = "" if field.default is None else f"`{field.default}`"
-        rows.append(
-            f"| `TRUNKLINE_{name.upper()}` | {annotation} | {default} | {field.description} |"
-        )
-    extra = (
-        "| `TRUNKLINE_UPSTREAM_<APP>` | str | | Pin one app's upstream base URL by hand "
-        "(e.g. `TRUNKLINE_UPSTREAM_QUO=http://127.0.0.1:9000`). |"
-    )
-    oauth = (
-        "| `TRUNKLINE_OAUTH_<APP>_CLIENT_ID`, `..._CLIENT_SECRET` | str | | The OAuth2 client "
-        "trunkline uses for an OAuth2 app with the real provider (the sandboxes bring their own). |"
-    )
-    return HEADER + "\n".join([*rows, extra, oauth]) + "\n"
+        extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+        variable = str(extra.get("env") or f"TRUNKLINE_{name.upper()}")
+        default = field.default
+        shown = "" if default is None or field.default_factory is not None else f"`{default}`"
+        kind = "str, one per app" if "env" in extra else _type_name(field.annotation)
+        rows.append(f"| `{variable}` | {kind} | {shown} | {_cell(field.description or '')} |")
+    return HEADER + "\n".join(rows) + "\n"
 
 
 def main() -> None:

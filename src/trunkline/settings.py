@@ -56,7 +56,8 @@ class Settings(BaseSettings):
     )
     sandbox: bool = Field(
         default=True,
-        description="Mount the offline provider sandboxes and point the catalogue at them.",
+        description="Mount the offline provider sandboxes; test-mode keys and connections use "
+        "them. Off (`--no-sandbox`): test mode is unavailable, live mode only.",
     )
     sandbox_speed: float = Field(
         default=1.0, gt=0, description="Divides the sandboxes' simulated delays."

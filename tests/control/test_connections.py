@@ -160,23 +160,27 @@ def test_healthz(stack: TrunklineProcess) -> None:
 def test_accounts_are_isolated(
     stack: TrunklineProcess, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    """A key of another account sees none of this account's connections, and cannot use them."""
-    import asyncio
+    """A key of another account sees none of this account's connections, and cannot use them.
+    The account and its key are made with the CLI, as an operator would, while serving."""
+    import subprocess
 
-    from trunkline import accounts
-    from trunkline.settings import Settings
-    from trunkline.store import make_engine, sessions
+    from tests.support.process import BIN
 
-    async def other_account_key() -> str:
-        engine = make_engine(Settings(data_dir=stack.data_dir).store_url)
-        try:
-            async with sessions(engine)() as db, db.begin():
-                account = await accounts.create_account(db, "other")
-                return (await accounts.issue_key(db, account.id)).plaintext
-        finally:
-            await engine.dispose()
+    def cli(*args: str) -> str:
+        done = subprocess.run(
+            [str(BIN), *args, "--data-dir", str(stack.data_dir)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+        return done.stdout.strip()
 
-    other = asyncio.run(other_account_key())
+    cli("accounts", "create", "other")
+    other = cli("keys", "create", "--account", "other", "--mode", "live")
+    assert other.startswith("tk_live_")
+    assert "other" in cli("accounts", "list", "--json")
+
     headers = {"Authorization": f"Bearer {other}"}
     assert httpx.get(stack.url + "/connections", headers=headers).json() == {"connections": []}
     quo_id = stack.connections["quo"]  # type: ignore[attr-defined]

@@ -180,15 +180,41 @@ def test_denied_consent_fails_the_connection_with_the_reason(rc_stack: Trunkline
     assert r.status_code == 409 and r.json()["error"]["code"] == "connection_not_active"
 
 
-def test_state_mismatch_fails_the_connection(rc_stack: TrunklineProcess) -> None:
+def test_a_callback_with_another_state_changes_nothing(rc_stack: TrunklineProcess) -> None:
     conn = new_link(rc_stack)
     dance = Dance(conn["url"])
-    callback = urlsplit(dance.decide(dance.start()))
+    real = dance.decide(dance.start())
+    callback = urlsplit(real)
     query = {k: v[0] for k, v in parse_qs(callback.query).items()}
     forged = callback._replace(query=urlencode({**query, "state": "not-the-state"})).geturl()
     page = dance.finish(forged)
-    assert page.status_code == 400 and "State mismatch" in page.text
-    assert connection(rc_stack, conn["connection_id"])["status"] == "FAILED"
+    assert page.status_code == 400 and "does not match a connect link" in page.text
+    assert connection(rc_stack, conn["connection_id"])["status"] == "PENDING"
+    assert dance.finish(real).status_code == 200  # the real answer still completes it
+    assert connection(rc_stack, conn["connection_id"])["status"] == "ACTIVE"
+
+
+def test_a_forged_binding_cookie_cannot_end_a_sign_in(rc_stack: TrunklineProcess) -> None:
+    """Knowing only the connection id, another browser cannot fail (or abort the reconnect of)
+    someone else's sign-in: the callback must carry the state *and* come from its browser."""
+    conn = new_link(rc_stack)
+    victim = Dance(conn["url"])
+    real = victim.decide(victim.start())
+    state = parse_qs(urlsplit(real).query)["state"][0]
+    for cookie, query in (
+        (f"{conn['connection_id']}.forged", "error=access_denied"),
+        (f"{conn['connection_id']}.forged", f"error=access_denied&state={state}"),
+        (f"{conn['connection_id']}.%00", "code=x"),
+    ):
+        attacker = httpx.get(
+            f"{rc_stack.url}/connect/callback?{query}",
+            headers={"Cookie": f"tl_oauth={cookie}"},
+            timeout=10,
+        )
+        assert attacker.status_code == 400, attacker.text
+        assert connection(rc_stack, conn["connection_id"])["status"] == "PENDING"
+    assert victim.finish(real).status_code == 200
+    assert connection(rc_stack, conn["connection_id"])["status"] == "ACTIVE"
 
 
 def test_a_replayed_code_fails_the_connection(rc_stack: TrunklineProcess) -> None:

@@ -1,5 +1,4 @@
-"""The ``trunkline`` command. Server-side commands take ``--data-dir``; client-side ones read
-``TRUNKLINE_URL`` / ``TRUNKLINE_API_KEY`` (or ``MATON_API_BASE_URL`` / ``MATON_API_KEY``)."""
+"""The trunkline command line."""
 
 from __future__ import annotations
 
@@ -7,9 +6,16 @@ import typer
 
 from trunkline.cli import admin, remote, server
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+HELP = (
+    "trunkline: a self-hosted gateway between your software and business phone systems.\n\n"
+    "Server-side commands (serve, sandbox, accounts, keys, vault) take --data-dir. Client-side "
+    "commands (connections, api, apps) talk to a running server: they read TRUNKLINE_URL and "
+    "TRUNKLINE_API_KEY (or MATON_API_BASE_URL and MATON_API_KEY)."
+)
+app = typer.Typer(no_args_is_help=True, add_completion=False, help=HELP)
 app.command("serve")(server.serve)
 app.command("sandbox")(server.sandbox)
+app.add_typer(admin.accounts, name="accounts")
 app.add_typer(admin.keys, name="keys")
 app.add_typer(admin.vault, name="vault")
 app.add_typer(remote.connections, name="connections")

@@ -1,10 +1,11 @@
-"""``trunkline keys ...`` and ``trunkline vault rotate``: work on the data dir directly."""
+"""``trunkline accounts|keys|vault ...``: operator commands working on the store directly."""
 
 from __future__ import annotations
 
 import asyncio
 import sys
 from collections.abc import Coroutine
+from dataclasses import asdict
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -12,35 +13,89 @@ import typer
 from trunkline import admin as tasks
 from trunkline.cli.output import emit_json, errors, table, wants_json
 from trunkline.cli.server import DataDir, settings_from
+from trunkline.enums import Mode
 from trunkline.errors import TrunklineError
 
 T = TypeVar("T")
-keys = typer.Typer(no_args_is_help=True, help="API keys of this server's account.")
+accounts = typer.Typer(
+    no_args_is_help=True,
+    help="Accounts: each holds its own keys and connections, isolated from the others.",
+)
+keys = typer.Typer(no_args_is_help=True, help="API keys (tk_test_... and tk_live_...).")
 vault = typer.Typer(no_args_is_help=True, help="The credential vault.")
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+AccountOption = Annotated[
+    str | None, typer.Option("--account", help="Account name or id (default: the first one).")
+]
+
+
+@accounts.command("create")
+def accounts_create(
+    name: Annotated[str, typer.Argument(help="A unique name, e.g. acme-dental.")],
+    data_dir: DataDir = None,
+    json: JsonFlag = False,
+) -> None:
+    """Create an account. Make its first key with: trunkline keys create --account NAME."""
+    row = _run(tasks.create_account(settings_from(data_dir=data_dir), name))
+    if wants_json(json):
+        emit_json(asdict(row))
+    else:
+        print(f"created account {row.name} ({row.id})")
+
+
+@accounts.command("list")
+def accounts_list(data_dir: DataDir = None, json: JsonFlag = False) -> None:
+    """List accounts, oldest first."""
+    rows = [asdict(r) for r in _run(tasks.list_accounts(settings_from(data_dir=data_dir)))]
+    if wants_json(json):
+        emit_json(rows)
+    else:
+        table(rows, ["id", "name", "created_at"])
+
+
+@accounts.command("rename")
+def accounts_rename(
+    account: Annotated[str, typer.Argument(help="Current name or id.")],
+    new_name: Annotated[str, typer.Argument(help="The new unique name.")],
+    data_dir: DataDir = None,
+) -> None:
+    """Rename an account (keys and connections stay as they are)."""
+    row = _run(tasks.rename_account(settings_from(data_dir=data_dir), account, new_name))
+    print(f"renamed to {row.name}")
 
 
 @keys.command("create")
 def keys_create(
     data_dir: DataDir = None,
     name: Annotated[str, typer.Option(help="A label for the key.")] = "",
+    account: AccountOption = None,
+    mode: Annotated[
+        Mode | None,
+        typer.Option(
+            help="test keys use the sandboxes, live keys the real providers "
+            "(default: test while the sandboxes are mounted)."
+        ),
+    ] = None,
 ) -> None:
     """Print a new API key (just the key when not on a terminal)."""
-    issued = _run(tasks.create_key(settings_from(data_dir=data_dir), name))
+    settings = settings_from(data_dir=data_dir)
+    issued = _run(tasks.create_key(settings, name, account, mode))
     if sys.stdout.isatty():
-        print(f"API key (shown once): {issued.plaintext}")
+        print(f"API key (shown once, {issued.mode.value} mode): {issued.plaintext}")
     else:
         print(issued.plaintext)
 
 
 @keys.command("list")
-def keys_list(data_dir: DataDir = None, json: JsonFlag = False) -> None:
+def keys_list(
+    data_dir: DataDir = None, account: AccountOption = None, json: JsonFlag = False
+) -> None:
     """List keys (prefixes only; keys are stored hashed)."""
-    rows = _run(tasks.list_keys(settings_from(data_dir=data_dir)))
+    rows = _run(tasks.list_keys(settings_from(data_dir=data_dir), account))
     if wants_json(json):
         emit_json(rows)
     else:
-        table(rows, ["id", "prefix", "name", "created_at", "revoked_at"])
+        table(rows, ["id", "account", "mode", "prefix", "name", "created_at", "revoked_at"])
 
 
 @keys.command("revoke")
@@ -54,7 +109,7 @@ def keys_revoke(
 
 @vault.command("rotate")
 def vault_rotate(data_dir: DataDir = None, json: JsonFlag = False) -> None:
-    """Encrypt every stored credential under a new master key (servers keep running)."""
+    """Encrypt every stored secret under a new master key (servers keep running)."""
     result = _run(tasks.rotate(settings_from(data_dir=data_dir)))
     summary = {
         "primary_key": result.new_kid,

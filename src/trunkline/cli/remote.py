@@ -13,7 +13,7 @@ from trunkline.client import Client, TrunklineClientError
 
 connections = typer.Typer(no_args_is_help=True, help="Connections of your account.")
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON.")]
-COLUMNS = ["connection_id", "app", "method", "status", "creation_time", "metadata"]
+COLUMNS = ["connection_id", "app", "mode", "method", "status", "creation_time", "metadata"]
 
 
 def _client() -> Client:
@@ -82,6 +82,29 @@ def get(connection_id: str, json: JsonFlag = False) -> None:
         emit_json(conn.model_dump(mode="json"))
     else:
         table([conn.model_dump(mode="json")], [*COLUMNS, "url"])
+
+
+@connections.command("reconnect")
+def reconnect(
+    connection_id: str,
+    credential: Annotated[
+        list[str] | None,
+        typer.Option("--credential", "-c", help="FIELD=VALUE (repeat); verified, then swapped in."),
+    ] = None,
+    json: JsonFlag = False,
+) -> None:
+    """A fresh connect URL for the same connection (the old credential works until replaced)."""
+    fields = dict(item.split("=", 1) for item in credential or [] if "=" in item)
+    try:
+        conn = _client().connections.reconnect(connection_id, credentials=fields or None)
+    except TrunklineClientError as exc:
+        raise _fail(exc) from None
+    if wants_json(json):
+        emit_json(conn.model_dump(mode="json"))
+    else:
+        table([conn.model_dump(mode="json")], COLUMNS)
+        if conn.url:
+            print(conn.url)
 
 
 @connections.command("delete")

@@ -15,6 +15,7 @@ from trunkline import logs
 from trunkline.bootstrap import prepare
 from trunkline.cli.output import errors
 from trunkline.errors import ConfigError
+from trunkline.sandbox import BUILTIN_SANDBOXES
 from trunkline.settings import DEFAULT_PORT, Settings
 
 DataDir = Annotated[
@@ -56,13 +57,21 @@ def serve(
         print(f"data dir: {settings.resolved_data_dir}", flush=True)
     if first.api_key:
         print(f"API key (shown once): {first.api_key}", flush=True)
+        if first.mode.value == "test":
+            print(
+                "  a test key: it uses the offline sandboxes. For real providers make a live "
+                "key: trunkline keys create --mode live",
+                flush=True,
+            )
     if app.sandboxes:
         print(f"sandboxes: {', '.join(app.sandboxes)} (mounted at /sandbox/<app>)", flush=True)
     _run(app, settings.host, settings.port, settings.server)
 
 
 def sandbox(
-    app_name: Annotated[str, typer.Argument(metavar="APP", help="quo, twilio or callrail")],
+    app_name: Annotated[
+        str, typer.Argument(metavar="APP", help=f"One of: {', '.join(BUILTIN_SANDBOXES)}.")
+    ],
     port: Annotated[int, typer.Option(help="Port.")] = 8471,
     host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
     data_dir: DataDir = None,

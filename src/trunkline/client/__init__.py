@@ -18,7 +18,7 @@ from trunkline.client._errors import (
     UpstreamError,
     ValidationError,
 )
-from trunkline.client._models import App, Connection
+from trunkline.client._models import App, Connection, User
 
 __all__ = [
     "APIError",
@@ -33,5 +33,6 @@ __all__ = [
     "RateLimitError",
     "TrunklineClientError",
     "UpstreamError",
+    "User",
     "ValidationError",
 ]

@@ -12,7 +12,7 @@ import httpx
 
 from trunkline.client._config import resolve_api_key, resolve_base_url
 from trunkline.client._errors import TrunklineClientError, error_from_response
-from trunkline.client._models import App, Connection
+from trunkline.client._models import App, Connection, User
 
 DEFAULT_TIMEOUT = 30.0
 
@@ -69,8 +69,14 @@ class _Connections:
     def delete(self, connection_id: str) -> None:
         self._client._control("DELETE", f"/connections/{connection_id}")
 
-    def reconnect(self, connection_id: str) -> Connection:
-        body = self._client._control("POST", f"/connections/{connection_id}/reconnect")
+    def reconnect(
+        self, connection_id: str, *, credentials: Mapping[str, str] | None = None
+    ) -> Connection:
+        """A fresh connect ``url`` for the same id; with ``credentials``, swap them in now."""
+        payload = _params(credentials=dict(credentials) if credentials else None)
+        body = self._client._control(
+            "POST", f"/connections/{connection_id}/reconnect", json=payload
+        )
         return Connection.model_validate(body["connection"])
 
 
@@ -96,6 +102,10 @@ class Client:
 
     def apps(self) -> list[App]:
         return [App.model_validate(a) for a in self._control("GET", "/apps")["apps"]]
+
+    def user(self) -> User:
+        """Who this key belongs to: account, key id and mode (Maton's ``whoami``)."""
+        return User.model_validate(self._control("GET", "/user"))
 
     def request(
         self,
@@ -181,8 +191,13 @@ class _AsyncConnections:
     async def delete(self, connection_id: str) -> None:
         await self._client._control("DELETE", f"/connections/{connection_id}")
 
-    async def reconnect(self, connection_id: str) -> Connection:
-        body = await self._client._control("POST", f"/connections/{connection_id}/reconnect")
+    async def reconnect(
+        self, connection_id: str, *, credentials: Mapping[str, str] | None = None
+    ) -> Connection:
+        payload = _params(credentials=dict(credentials) if credentials else None)
+        body = await self._client._control(
+            "POST", f"/connections/{connection_id}/reconnect", json=payload
+        )
         return Connection.model_validate(body["connection"])
 
 
@@ -209,6 +224,9 @@ class AsyncClient:
     async def apps(self) -> list[App]:
         body = await self._control("GET", "/apps")
         return [App.model_validate(a) for a in body["apps"]]
+
+    async def user(self) -> User:
+        return User.model_validate(await self._control("GET", "/user"))
 
     async def request(
         self,

@@ -20,7 +20,19 @@ class Connection(BaseModel):
     creation_time: datetime
     last_updated_time: datetime
     url: str | None = None
+    mode: Literal["test", "live"] | None = None
     metadata: dict[str, Any] = Field(default_factory=dict)
+
+
+class User(BaseModel):
+    """``GET /user``: the account and key behind the API key in use."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    account_id: str
+    account_name: str
+    key_id: str
+    mode: Literal["test", "live"]
 
 
 class CredentialFieldInfo(BaseModel):

@@ -225,7 +225,10 @@ def routes(services: Services) -> list[BaseRoute]:
             raise LinkProblem(400, "Paste the key instead", f"{link.provider.name} uses keys.")
         url, binding = await flow.start_sign_in(connections, link)
         response = RedirectResponse(url, status_code=303, headers=security.page_headers())
-        cookies.set(response, security.OAUTH_COOKIE, binding, _session_seconds(link), "lax")
+        # Outlives the link by an hour: a sign-in finished late must still prove its browser,
+        # to be told the link expired (a callback from another browser changes nothing).
+        lifetime = _session_seconds(link) + 3600
+        cookies.set(response, security.OAUTH_COOKIE, binding, lifetime, "lax")
         return response
 
     @pages

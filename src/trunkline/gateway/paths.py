@@ -7,9 +7,13 @@ import re
 
 from trunkline.errors import InvalidRequest
 
-# Dot segments, raw or percent-encoded (any case, any mix): ".", "..", "%2e", "%2E%2e", ...
-_DOT_SEGMENT = re.compile(r"^(?:\.|%2e){1,2}$", re.IGNORECASE)
-_FORBIDDEN = re.compile(r"[\\\x00-\x1f\x7f]|%5c|%00|%0a|%0d|%2f", re.IGNORECASE)
+# Backslashes, control characters and their encodings, encoded slashes, double encodings of
+# dot, slash and backslash, and overlong UTF-8 forms of them (``%c0%ae``, ``%e0%80%af``).
+_FORBIDDEN = re.compile(
+    r"[\\\x00-\x1f\x7f]|%5c|%[01][0-9a-f]|%7f|%2f|%25(?:2e|2f|5c)|%c0%|%c1%|%e0%80%",
+    re.IGNORECASE,
+)
+_ESCAPE = re.compile(r"%([0-9a-f]{2})", re.IGNORECASE)
 
 
 def safe_upstream_path(raw_path: str) -> str:
@@ -21,6 +25,13 @@ def safe_upstream_path(raw_path: str) -> str:
             "path contains a backslash, an encoded slash or a control character",
             code="invalid_path",
         )
-    if any(_DOT_SEGMENT.match(segment) for segment in raw_path.split("/")):
+    if any(_is_dot_segment(segment) for segment in raw_path.split("/")):
         raise InvalidRequest("path must not contain '.' or '..' segments", code="invalid_path")
     return raw_path
+
+
+def _is_dot_segment(segment: str) -> bool:
+    """``.``/``..`` as some server may read it: encoded, with ``;params`` (``..;``), or with
+    blanks a lenient server strips (``..%20``)."""
+    decoded = _ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), segment)
+    return decoded.split(";", 1)[0].strip(" \t") in (".", "..")
