@@ -241,3 +241,43 @@ def test_no_token_or_secret_reaches_a_page_or_a_log(rc_stack: TrunklineProcess) 
     shown = "\n".join(PAGES) + rc_stack.stdout() + rc_stack.stderr()
     leaked = [s for s in set(secrets) if s in shown]
     assert leaked == []
+
+
+def test_rotation_during_a_sign_in_loses_nothing(rc_stack: TrunklineProcess) -> None:
+    """``trunkline vault rotate`` while serving and mid sign-in: the sign-in state, the link and
+    every credential are re-encrypted under the new key, and the sign-in still completes."""
+    import sqlite3
+    import subprocess
+
+    from tests.support.process import BIN
+
+    conn = new_link(rc_stack)
+    dance = Dance(conn["url"])
+    callback = dance.decide(dance.start())  # the sign-in is under way: oauth_flow is sealed
+    done = subprocess.run(
+        [str(BIN), "vault", "rotate", "--json", "--data-dir", str(rc_stack.data_dir)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    new_kid = json.loads(done.stdout)["primary_key"]
+    db = sqlite3.connect(rc_stack.data_dir / "trunkline.db")
+    try:
+        row = db.execute(
+            "select credential, session_sealed, oauth_flow from connections where id = ?",
+            (conn["connection_id"],),
+        ).fetchone()
+        sealed = [v for v in db.execute("select credential, session_sealed from connections")]
+    finally:
+        db.close()
+    assert row[1].startswith(f"v1.{new_kid}.") and row[2].startswith(f"v1.{new_kid}.")
+    assert all(v.startswith(f"v1.{new_kid}.") for pair in sealed for v in pair if v)
+    assert dance.finish(callback).status_code == 200
+    assert connection(rc_stack, conn["connection_id"])["status"] == "ACTIVE"
+    r = httpx.get(
+        rc_stack.url + "/ringcentral/restapi/v1.0/account/~/extension/~",
+        headers={**rc_stack.headers(), "Maton-Connection": conn["connection_id"]},
+        timeout=30,
+    )
+    assert r.status_code == 200, r.text
