@@ -93,9 +93,9 @@ def sandboxed(
                 yield client
         finally:
             with contextlib.suppress(Exception):
-                asyncio.run_coroutine_threadsafe(
-                    running.__aexit__(None, None, None), loop
-                ).result(timeout=30)
+                asyncio.run_coroutine_threadsafe(running.__aexit__(None, None, None), loop).result(
+                    timeout=30
+                )
             loop.call_soon_threadsafe(loop.stop)
             thread.join(timeout=10)
             loop.close()
