@@ -65,7 +65,8 @@ async def create_call(call: ApiCall) -> Response:
     _callback_settings(call, record)
     record["_timeout"] = params.integer("Timeout", 1, 600)
     limit = params.integer("TimeLimit", 1, 14400)
-    record["_talk"] = min(voice.DEFAULT_TALK, limit) if limit else voice.DEFAULT_TALK
+    talk = voice.talk_seconds(call.world)
+    record["_talk"] = min(talk, limit) if limit else talk
     call.world.table("calls")[record["sid"]] = record
     call.world.save()
     voice.start_outbound(call.world, record["sid"])
