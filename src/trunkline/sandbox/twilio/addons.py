@@ -58,7 +58,7 @@ async def assign(call: ApiCall) -> Response:
     installed = call.params.required("InstalledAddOnSid")
     if not INSTALLED.match(installed):
         raise errors.invalid("InstalledAddOnSid", "is not an installed Add-on SID")
-    sid = call.world.new_sid("XB")
+    sid = call.world.new_sid("XE")
     uri = account_uri(
         call.account_sid, f"/IncomingPhoneNumbers/{number['sid']}/AssignedAddOns/{sid}.json"
     )

@@ -81,6 +81,14 @@ def routes(world: World) -> list[Route]:
     ]
 
 
+def conference_view(record: Record) -> Record:
+    """The spec's reason enum is not nullable: a conference still running leaves it out."""
+    shown = public(record)
+    if shown.get("reason_conference_ended") is None:
+        shown.pop("reason_conference_ended", None)
+    return shown
+
+
 async def list_conferences(call: ApiCall) -> Response:
     status = call.params.get("Status")
     if status and status not in STATUSES:
@@ -94,13 +102,15 @@ async def list_conferences(call: ApiCall) -> Response:
         key=lambda c: (c["_date_created"], c["sid"]),
         reverse=True,
     )
-    page = page_of(call.params, filters.apply(found, predicates), "conferences", call.path)
-    return json_response(page)
+    shown = [conference_view(c) for c in filters.apply(found, predicates)]
+    return json_response(page_of(call.params, shown, "conferences", call.path))
 
 
 async def fetch_conference(call: ApiCall) -> Response:
     return json_response(
-        public(call.world.owned("conferences", call.account_sid, call.arg("sid"), call.path))
+        conference_view(
+            call.world.owned("conferences", call.account_sid, call.arg("sid"), call.path)
+        )
     )
 
 
@@ -117,7 +127,7 @@ async def update_conference(call: ApiCall) -> Response:
         end_conference(call.world, record, "conference-ended-via-api", None)
     stamp(record, "date_updated", call.world.now())
     call.world.save()
-    return json_response(public(record))
+    return json_response(conference_view(record))
 
 
 def end_conference(world: World, record: Record, reason: str, ending_call: str | None) -> None:

@@ -146,6 +146,8 @@ async def delete_trigger(call: ApiCall) -> Response:
 
 def _view(world: World, record: Record) -> Record:
     shown = public(record)
+    if shown["recurring"] is None:
+        del shown["recurring"]  # a one-off trigger: the spec's enum has no null
     shown["current_value"] = _format(_current(world, record))
     return shown
 
