@@ -40,7 +40,7 @@ def test_available_numbers_search_and_buy(twilio_target: TwilioTarget) -> None:
 def test_balance_goes_down_with_traffic(twilio_target: TwilioTarget) -> None:
     client = twilio_target.client()
     before = float(client.api.v2010.account.balance.fetch().balance)
-    client.messages.create(to="+14155557400", from_="+14155552671", body="costs money")
+    client.messages.create(to="+14155557410", from_="+14155552671", body="costs money")
     twilio_target.advance()
     after = client.api.v2010.account.balance.fetch()
     assert after.currency == "USD" and float(after.balance) < before
@@ -51,7 +51,7 @@ def test_recorded_call_produces_a_recording(
 ) -> None:
     client = twilio_target.client()
     call = client.calls.create(
-        to="+14155557401",
+        to="+14155557411",
         from_="+14155552671",
         twiml="<Response><Say>Recorded</Say></Response>",
         record=True,
@@ -82,7 +82,7 @@ def test_recorded_call_produces_a_recording(
 def test_mms_media(twilio_target: TwilioTarget) -> None:
     client = twilio_target.client()
     message = client.messages.create(
-        to="+14155557402",
+        to="+14155557412",
         from_="+14155552671",
         media_url=["https://example.invalid/cat.jpg", "https://example.invalid/menu.pdf"],
     )
@@ -100,7 +100,7 @@ def test_conference_participants(twilio_target: TwilioTarget) -> None:
     seeded = client.conferences.list(status="completed")
     assert len(seeded) >= 2 and seeded[0].reason_conference_ended == "last-participant-left"
     participant = client.conferences("Client standup").participants.create(
-        from_="+14155552671", to="+14155557403", label="alice", muted=True
+        from_="+14155552671", to="+14155557413", label="alice", muted=True
     )
     conference_sid = participant.conference_sid
     assert conference_sid.startswith("CF") and participant.status == "queued"
@@ -125,7 +125,7 @@ def test_queue_members(twilio_target: TwilioTarget, receiver: Receiver) -> None:
     assert client.queues(queue.sid).members.list() == []
     with twilio_target.control() as control:
         sid = control.post(
-            "/inbound/call", json={"from": "+12065557404", "to": "+14155552671", "duration": 600}
+            "/inbound/call", json={"from": "+12065557414", "to": "+14155552671", "duration": 600}
         ).json()["call"]["sid"]
         _wait(lambda: client.calls(sid).fetch().status == "in-progress")
         joined = control.post(f"/queues/{queue.sid}/members", json={"call_sid": sid})
@@ -161,7 +161,7 @@ def test_usage_triggers_crud_and_fire(twilio_target: TwilioTarget, receiver: Rec
         friendly_name="First SMS of the day",
     )
     assert trigger.sid.startswith("UT") and trigger.usage_category == "sms"
-    client.messages.create(to="+14155557405", from_="+14155552671", body="fires the trigger")
+    client.messages.create(to="+14155557415", from_="+14155552671", body="fires the trigger")
     twilio_target.advance()
     fired = client.usage.triggers(trigger.sid).fetch()
     assert fired.date_fired is not None and int(fired.current_value) >= 1
