@@ -154,7 +154,13 @@ def sandbox_url() -> Iterator[str]:
 
 # Scenario modules also run through the trunkline gateway; error, control and runtime
 # modules test the sandbox's own surface and stay direct.
-THROUGH_GATEWAY = {"test_client_resources", "test_lifecycle", "test_pagination", "test_usage"}
+THROUGH_GATEWAY = {
+    "test_client_resources",
+    "test_client_more_resources",
+    "test_lifecycle",
+    "test_pagination",
+    "test_usage",
+}
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

@@ -9,10 +9,11 @@ from trunkline.sandbox.callrail.views import present, shown_page, sort_records
 from trunkline.sandbox.callrail.world import Doc
 
 EXTRAS = ("numeric_id",)
+DEFAULTS = ("hipaa_account", "id", "name", "outbound_recording_enabled")
 
 
 def _show(ctx: Ctx, account: Doc) -> Doc:
-    return present(account, extras=EXTRAS, requested=ctx.query.fields(EXTRAS))
+    return present(account, extras=EXTRAS, requested=ctx.query.fields(EXTRAS, DEFAULTS))
 
 
 async def list_accounts(ctx: Ctx) -> Response:

@@ -11,7 +11,7 @@ from starlette.responses import Response
 
 from trunkline.sandbox.callrail import events, lifecycle, phones, tagging
 from trunkline.sandbox.callrail.callfilter import select_calls, sort_calls
-from trunkline.sandbox.callrail.callviews import EXTRA_FIELDS, CallView
+from trunkline.sandbox.callrail.callviews import DEFAULT_FIELDS, EXTRA_FIELDS, CallView
 from trunkline.sandbox.callrail.errors import bad_request, not_found
 from trunkline.sandbox.callrail.pagination import offset_page, relative_page
 from trunkline.sandbox.callrail.params import body_bool, body_choice, body_strings, body_text
@@ -33,7 +33,7 @@ def find_call(ctx: Ctx) -> Doc:
 
 
 async def list_calls(ctx: Ctx) -> Response:
-    extra = ctx.query.fields(EXTRA_FIELDS)
+    extra = ctx.query.fields(EXTRA_FIELDS, DEFAULT_FIELDS)
     calls = sort_calls(ctx, select_calls(ctx))
     if ctx.query.flag("relative_pagination"):
 
@@ -50,7 +50,7 @@ async def list_calls(ctx: Ctx) -> Response:
 
 
 async def get_call(ctx: Ctx) -> Response:
-    extra = ctx.query.fields(EXTRA_FIELDS)
+    extra = ctx.query.fields(EXTRA_FIELDS, DEFAULT_FIELDS)
     return reply(_view(ctx).render(find_call(ctx), extra))
 
 

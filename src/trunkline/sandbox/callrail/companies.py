@@ -18,6 +18,11 @@ from trunkline.sandbox.callrail.views import present, searched, shown_page, sort
 from trunkline.sandbox.callrail.world import Doc
 
 EXTRAS = ("verified_caller_ids",)
+DEFAULTS = ("callscore_enabled", "callscribe_enabled", "created_at", "disabled_at", "dni_active",
+            "form_capture", "id", "keyword_spotting_enabled", "lead_scoring_enabled", "name",
+            "script_url", "status", "swap_cookie_duration", "swap_cookie_duration_unit",
+            "swap_exclude_jquery", "swap_landing_override", "swap_ppc_override",
+            "time_zone")  # fmt: skip
 TOGGLES = ("callscore_enabled", "callscribe_enabled", "swap_ppc_override", "swap_exclude_jquery",
            "keyword_spotting_enabled")  # fmt: skip
 COOKIE_UNITS = ("months", "weeks", "days")
@@ -29,7 +34,7 @@ def script_url(number: int, token: str) -> str:
 
 
 def show(ctx: Ctx, company: Doc) -> Doc:
-    requested = ctx.query.fields(EXTRAS) if ctx.request.method == "GET" else []
+    requested = ctx.query.fields(EXTRAS, DEFAULTS) if ctx.request.method == "GET" else []
     return present(
         company, extras=EXTRAS, requested=requested, utc_fields=("created_at", "disabled_at")
     )

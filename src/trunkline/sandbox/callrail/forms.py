@@ -20,6 +20,10 @@ from trunkline.sandbox.callrail.world import Doc, World
 
 EXTRAS = ("company_name", "lead_status", "value", "note", "tags", "utm_source", "utm_medium",
           "utm_campaign", "form_name", "timeline_url", "milestones")  # fmt: skip
+DEFAULTS = ("campaign", "company_id", "customer_email", "customer_name", "customer_phone_number",
+            "first_form", "form_data", "form_url", "formatted_customer_name",
+            "formatted_customer_phone_number", "id", "keywords", "landing_page_url", "medium",
+            "person_id", "referrer", "referring_url", "source", "submitted_at")  # fmt: skip
 SUMMARY_FIELDS = ("total_forms", "first_forms", "leads")
 SUMMARY_GROUPS = (
     "source",
@@ -93,7 +97,7 @@ def _selected(ctx: Ctx) -> list[Doc]:
 
 async def list_forms(ctx: Ctx) -> Response:
     _require_form_tracking(ctx)
-    requested = ctx.query.fields(EXTRAS)
+    requested = ctx.query.fields(EXTRAS, DEFAULTS)
     forms = sort_records(ctx, _selected(ctx), ("submitted_at", "created_at", "form_url"),
                          "submitted_at", newest_first=True)  # fmt: skip
     return reply(shown_page(ctx, forms, "form_submissions", lambda f: show(ctx, f, requested)))
@@ -109,7 +113,7 @@ def find_form(ctx: Ctx) -> Doc:
 
 
 async def get_form(ctx: Ctx) -> Response:
-    return reply(show(ctx, find_form(ctx), ctx.query.fields(EXTRAS)))
+    return reply(show(ctx, find_form(ctx), ctx.query.fields(EXTRAS, DEFAULTS)))
 
 
 def submit(world: World, account_id: str, body: dict[str, Any], base_url: str) -> Doc:

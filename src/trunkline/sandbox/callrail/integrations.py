@@ -27,7 +27,11 @@ def show(ctx: Ctx, integration: Doc, *, with_key: bool = False) -> Doc:
         "state": integration["state"],
         "config": integration["config"],
     }
-    requested = ctx.query.fields(("signing_key",)) if ctx.request.method == "GET" else []
+    requested = (
+        ctx.query.fields(("signing_key",), ("id", "type", "state", "config"))
+        if ctx.request.method == "GET"
+        else []
+    )
     if integration["type"] == "Webhooks" and (with_key or "signing_key" in requested):
         company = ctx.world.table("companies")[integration["_company_id"]]
         shown["signing_key"] = company["_signing_key"]

@@ -12,8 +12,11 @@ from trunkline.sandbox.callrail.routing import Ctx, reply
 from trunkline.sandbox.callrail.views import present, shown_page, sort_records
 from trunkline.sandbox.callrail.world import Doc, World
 
+DEFAULTS = ("company_id", "company_name", "created_at", "email", "id", "name", "phone")
+
 
 async def list_leads(ctx: Ctx) -> Response:
+    ctx.query.fields((), DEFAULTS)  # nothing extra to show; unknown names are still a 400
     people = ctx.world.scoped("people", ctx.account_id)
     company_id = ctx.query.text("company_id")
     if company_id:

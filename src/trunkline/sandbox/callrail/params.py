@@ -68,16 +68,22 @@ class Query:
             values.extend(part.strip() for part in single.split(",") if part.strip())
         return values
 
-    def fields(self, allowed: Iterable[str]) -> list[str]:
+    def fields(self, extras: Iterable[str], defaults: Iterable[str] = ()) -> list[str]:
+        """The extra fields named in ``fields=``, in the order asked.
+
+        CallRail accepts default field names there too (clients routinely ask for ``answered,
+        duration``); they are always shown, so only the extras come back. Unknown names are a 400.
+        """
         raw = self.text("fields")
         if raw is None:
             return []
         wanted = [part.strip() for part in raw.split(",") if part.strip()]
-        known = set(allowed)
+        extra = set(extras)
+        known = extra | set(defaults)
         unknown = [name for name in wanted if name not in known]
         if unknown:
             raise bad_request(f"Invalid field(s) requested: {', '.join(unknown)}")
-        return wanted
+        return [name for name in dict.fromkeys(wanted) if name in extra]
 
 
 def body_text(body: Mapping[str, Any], name: str, *, required: bool = False) -> str | None:

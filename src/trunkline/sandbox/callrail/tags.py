@@ -31,7 +31,12 @@ def find_tag(ctx: Ctx) -> Doc:
     return ctx.world.find("tags", ctx.account_id, raw)
 
 
+DEFAULTS = ("background_color", "color", "company_id", "created_at", "id", "name", "status",
+            "tag_level")  # fmt: skip
+
+
 async def list_tags(ctx: Ctx) -> Response:
+    ctx.query.fields((), DEFAULTS)  # nothing extra to show; unknown names are still a 400
     tags = ctx.world.scoped("tags", ctx.account_id)
     company_id = ctx.query.text("company_id")
     level = ctx.query.choice("tag_level", ("account", "company"))

@@ -21,6 +21,17 @@ CONVERSATION_EXTRAS = ("lead_status", "source")
 THREAD_EXTRAS = ("last_message_at", "formatted_customer_phone_number",
                  "formatted_initial_tracking_number", "formatted_current_tracking_number",
                  "formatted_customer_name")  # fmt: skip
+CONVERSATION_DEFAULTS = ("company_id", "company_time_zone", "current_tracker_id",
+                         "current_tracking_number", "customer_name", "customer_phone_number",
+                         "formatted_current_tracking_number", "formatted_customer_name",
+                         "formatted_customer_phone_number", "formatted_initial_tracking_number",
+                         "id", "initial_tracker_id", "initial_tracking_number", "last_message_at",
+                         "recent_messages", "state")  # fmt: skip
+THREAD_DEFAULTS = ("company_id", "company_time_zone", "current_tracker_id",
+                   "current_tracking_number", "customer_name", "customer_phone_number", "id",
+                   "initial_tracker_id",
+                   "initial_tracking_number", "lead_qualification", "notes", "state", "tags",
+                   "value")  # fmt: skip
 OPT_OUT_WORDS = ("STOP", "CANCEL", "UNSUBSCRIBE", "QUIT", "END")
 MAX_CONTENT = 140
 
@@ -113,7 +124,7 @@ def _conversations(ctx: Ctx, default_range: str | None) -> list[Doc]:
 
 
 async def list_conversations(ctx: Ctx) -> Response:
-    requested = ctx.query.fields(CONVERSATION_EXTRAS)
+    requested = ctx.query.fields(CONVERSATION_EXTRAS, CONVERSATION_DEFAULTS)
     conversations = _conversations(ctx, "recent")
     page = shown_page(
         ctx, conversations, "conversations", lambda c: conversation_view(ctx, c, requested)
@@ -128,7 +139,7 @@ def _find_conversation(ctx: Ctx, key: str) -> Doc:
 async def get_conversation(ctx: Ctx) -> Response:
     convo = _find_conversation(ctx, "conversation_id")
     shown = _common(ctx.world, convo)
-    for extra in ctx.query.fields(CONVERSATION_EXTRAS):
+    for extra in ctx.query.fields(CONVERSATION_EXTRAS, CONVERSATION_DEFAULTS):
         shown[extra] = convo["lead_qualification"] if extra == "lead_status" else None
     messages = textmodel.messages_of(ctx.world.data, str(convo["id"]))
     page = shown_page(ctx, messages, "messages", _conversation_message)
@@ -241,7 +252,7 @@ def thread_view(ctx: Ctx, convo: Doc, requested: list[str]) -> Doc:
 
 
 async def list_threads(ctx: Ctx) -> Response:
-    requested = ctx.query.fields(THREAD_EXTRAS)
+    requested = ctx.query.fields(THREAD_EXTRAS, THREAD_DEFAULTS)
     threads = _conversations(ctx, None)
     return reply(shown_page(ctx, threads, "sms_threads", lambda c: thread_view(ctx, c, requested)))
 

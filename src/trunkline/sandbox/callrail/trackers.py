@@ -16,6 +16,9 @@ from trunkline.sandbox.callrail.views import present, searched, shown_page, sort
 from trunkline.sandbox.callrail.world import Doc
 
 EXTRAS = ("campaign_name", "swap_targets")
+DEFAULTS = ("call_flow", "company", "created_at", "destination_number", "disabled_at", "id",
+            "name", "sms_enabled", "sms_supported", "source", "status", "tracking_numbers",
+            "type", "whisper_message")  # fmt: skip
 SOURCE_TYPES = (
     "all", "landing_url", "landing_params", "offline", "web_referrer", "direct", "search",
     "google_ad_extension", "mobile_ad_extension", "google_my_business", "facebook_all", "bing_all",
@@ -28,7 +31,7 @@ def show(ctx: Ctx, tracker: Doc) -> Doc:
     shown.pop("company_id", None)
     shown["company"] = {"id": company.get("id"), "name": company.get("name")}
     shown["campaign_name"] = tracker.get("_campaign_name")
-    requested = ctx.query.fields(EXTRAS) if ctx.request.method == "GET" else []
+    requested = ctx.query.fields(EXTRAS, DEFAULTS) if ctx.request.method == "GET" else []
     for name in EXTRAS:
         if name not in requested:
             shown.pop(name, None)

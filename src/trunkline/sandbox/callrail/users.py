@@ -33,7 +33,12 @@ def find_user(ctx: Ctx) -> Doc:
     return ctx.world.find("users", ctx.account_id, ctx.request.path_params["user_id"])
 
 
+DEFAULTS = ("accepted", "companies", "created_at", "email", "first_name", "id", "last_name", "name",
+            "role")  # fmt: skip
+
+
 async def list_users(ctx: Ctx) -> Response:
+    ctx.query.fields((), DEFAULTS)  # nothing extra to show; unknown names are still a 400
     users = ctx.world.scoped("users", ctx.account_id)
     company_id = ctx.query.text("company_id")
     if company_id:

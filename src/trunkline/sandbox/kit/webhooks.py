@@ -2,12 +2,15 @@
 
 Each provider signs its own way; the sandbox computes the headers and hands over the exact bytes.
 Delivery runs in the background and gives up after ``max_attempts`` (bounded in time).
+Deliveries sent with the same ``key`` (one resource's status callbacks) go out one after the other,
+so a receiver sees them in lifecycle order even when several are queued at once.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,17 +56,49 @@ class WebhookSender:
         self.keep = keep
         self.log: list[Delivery] = []
         self._tasks: set[asyncio.Task[None]] = set()
+        self._chains: dict[str, asyncio.Task[None]] = {}
         self._client: httpx.AsyncClient | None = None
 
-    def send(self, url: str, body: bytes, headers: dict[str, str]) -> Delivery:
+    def send(
+        self, url: str, body: bytes, headers: dict[str, str], *, key: str | None = None
+    ) -> Delivery:
         """Queue one delivery; returns its log entry (updated as attempts happen)."""
         delivery = Delivery(url=url, body=body, headers=headers)
+        self.run(delivery, self._deliver, key=key)
+        return delivery
+
+    def run(
+        self,
+        delivery: Delivery,
+        attempt: Callable[[Delivery], Awaitable[None]],
+        *,
+        key: str | None = None,
+    ) -> None:
+        """Log ``delivery`` and run ``attempt(delivery)`` in the background, after the previous
+        delivery with the same ``key`` has finished (delivered or given up)."""
         self.log.append(delivery)
         del self.log[: -self.keep]
-        task = asyncio.create_task(self._deliver(delivery))
+        previous = self._chains.get(key) if key is not None else None
+        task = asyncio.create_task(self._after(previous, attempt, delivery))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
-        return delivery
+        if key is not None:
+            self._chains[key] = task
+            task.add_done_callback(lambda done: self._forget(key, done))
+
+    def _forget(self, key: str, done: asyncio.Task[None]) -> None:
+        if self._chains.get(key) is done:
+            del self._chains[key]
+
+    @staticmethod
+    async def _after(
+        previous: asyncio.Task[None] | None,
+        attempt: Callable[[Delivery], Awaitable[None]],
+        delivery: Delivery,
+    ) -> None:
+        if previous is not None:
+            await asyncio.wait({previous})
+        await attempt(delivery)
 
     async def drain(self, timeout: float = 10.0) -> None:
         """Wait for deliveries under way (tests, shutdown)."""

@@ -9,20 +9,30 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from starlette.responses import Response
 from starlette.routing import Route
 
 from trunkline.sandbox.twilio import errors, filters
-from trunkline.sandbox.twilio.api import ApiCall
+from trunkline.sandbox.twilio.api import ApiCall, endpoint, json_response
 from trunkline.sandbox.twilio.filters import Predicate
 from trunkline.sandbox.twilio.forms import Params
+from trunkline.sandbox.twilio.pagination import page_of
 from trunkline.sandbox.twilio.resources import simple_routes
-from trunkline.sandbox.twilio.serialize import resource_uri, stamp
+from trunkline.sandbox.twilio.serialize import ROOT, public, resource_uri, stamp
 from trunkline.sandbox.twilio.world import World
 
 Record = dict[str, Any]
 COLLECTION = "Addresses"
 REQUIRED = ("CustomerName", "Street", "City", "Region", "PostalCode", "IsoCountry")
 EDITABLE = ("FriendlyName", "CustomerName", "Street", "StreetSecondary", "City", "Region")
+DEPENDENT_FIELDS = frozenset((
+    "sid", "account_sid", "friendly_name", "phone_number", "voice_url", "voice_method",
+    "voice_fallback_method", "voice_fallback_url", "voice_caller_id_lookup", "date_created",
+    "date_updated", "sms_fallback_method", "sms_fallback_url", "sms_method", "sms_url",
+    "address_requirements", "capabilities", "status_callback", "status_callback_method",
+    "api_version", "sms_application_sid", "voice_application_sid", "trunk_sid", "emergency_status",
+    "emergency_address_sid", "uri",
+))  # fmt: skip
 FIELDS = {
     "FriendlyName": "friendly_name",
     "CustomerName": "customer_name",
@@ -57,6 +67,31 @@ def address_record(account_sid: str, sid: str, fields: dict[str, str], created: 
 
 
 def routes(world: World) -> list[Route]:
+    dependents = (
+        f"{ROOT}/Accounts/{{account_sid}}/{COLLECTION}/{{address_sid}}/DependentPhoneNumbers"
+    )
+    return [
+        Route(f"{dependents}.json", endpoint(world, list_dependents), methods=["GET"]),
+        *_collection(world),
+    ]
+
+
+async def list_dependents(call: ApiCall) -> Response:
+    """The account's numbers that use the address (for regulation or emergency calling)."""
+    address = call.world.owned("addresses", call.account_sid, call.arg("address_sid"), call.path)
+    numbers = sorted(
+        (
+            n
+            for n in call.world.records("numbers", call.account_sid)
+            if address["sid"] in (n.get("address_sid"), n.get("emergency_address_sid"))
+        ),
+        key=lambda n: (n["_date_created"], n["sid"]),
+    )
+    shown = [{k: v for k, v in public(n).items() if k in DEPENDENT_FIELDS} for n in numbers]
+    return json_response(page_of(call.params, shown, "dependent_phone_numbers", call.path))
+
+
+def _collection(world: World) -> list[Route]:
     return simple_routes(
         world,
         COLLECTION,

@@ -16,15 +16,23 @@ from starlette.responses import Response
 from trunkline.sandbox.kit import SandboxConfig
 from trunkline.sandbox.twilio import (
     accounts,
+    addons,
     addresses,
     applications,
+    available,
+    balance,
+    callinfo,
     calls,
+    conferences,
     control,
     errors,
+    media,
     messages,
     messaging,
     numbers,
     queues,
+    recordings,
+    triggers,
     usage,
     voice,
 )
@@ -35,6 +43,13 @@ from trunkline.sandbox.twilio.world import World
 
 def create_app(config: SandboxConfig | None = None) -> Starlette:
     world = World(config or SandboxConfig(), build_world)
+    # What follows a call's answer and end: its recordings, conference, queue, usage triggers.
+    world.call_listeners += [
+        recordings.on_call,
+        conferences.on_call,
+        queues.on_call,
+        triggers.on_call,
+    ]
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -49,12 +64,21 @@ def create_app(config: SandboxConfig | None = None) -> Starlette:
     routes = [
         *accounts.routes(world),
         *messages.routes(world),
+        *media.routes(world),
         *calls.routes(world),
+        *callinfo.routes(world),
+        *recordings.routes(world),
+        *conferences.routes(world),
         *numbers.routes(world),
+        *addons.routes(world),
+        *available.routes(world),
         *applications.routes(world),
         *queues.routes(world),
+        *queues.member_routes(world),
         *addresses.routes(world),
         *usage.routes(world),
+        *triggers.routes(world),
+        *balance.routes(world),
         *control.routes(world),
     ]
     app = Starlette(

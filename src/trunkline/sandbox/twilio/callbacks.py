@@ -2,13 +2,13 @@
 
 POST callbacks go through the shared webhook sender (form body, retries, delivery log). GET
 callbacks carry the parameters in the query string and are signed over that full URL, as
-Twilio does; the kit's sender only POSTs, so they are delivered here and logged alongside.
+Twilio does; the kit's sender only POSTs, so they are attempted here and logged alongside.
+Callbacks about one resource share a ``key`` and arrive in the order they were sent.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import secrets
 from urllib.parse import urlencode
 
@@ -24,39 +24,28 @@ Pairs = list[tuple[str, str]]
 class Callbacks:
     def __init__(self, sender: WebhookSender) -> None:
         self.sender = sender
-        self._tasks: set[asyncio.Task[None]] = set()
 
-    def deliver(self, url: str, method: str, params: Pairs, token: str) -> Delivery:
-        """Queue one signed callback; returns its entry in the delivery log."""
+    def deliver(
+        self, url: str, method: str, params: Pairs, token: str, key: str | None = None
+    ) -> Delivery:
+        """Queue one signed callback (after the earlier ones with the same ``key``)."""
         headers = {"User-Agent": USER_AGENT, "I-Twilio-Idempotency-Token": secrets.token_hex(16)}
         if method == "GET":
             full = url + ("&" if "?" in url else "?") + urlencode(params)
             headers["X-Twilio-Signature"] = signature(token, full)
-            return self._deliver_get(full, headers)
+            delivery = Delivery(url=full, body=b"", headers=headers)
+            self.sender.run(delivery, self._get_with_retries, key=key)
+            return delivery
         headers["Content-Type"] = "application/x-www-form-urlencoded"
         headers["X-Twilio-Signature"] = signature(token, url, params)
-        return self.sender.send(url, urlencode(params).encode(), headers)
+        return self.sender.send(url, urlencode(params).encode(), headers, key=key)
 
     async def drain(self, wait_s: float = 10.0) -> None:
-        """Wait (at most ``wait_s`` per sender) for the callbacks under way."""
+        """Wait (at most ``wait_s``) for the callbacks under way."""
         await self.sender.drain(wait_s)
-        if self._tasks:
-            await asyncio.wait(set(self._tasks), timeout=wait_s)
 
     async def aclose(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
-
-    def _deliver_get(self, url: str, headers: dict[str, str]) -> Delivery:
-        delivery = Delivery(url=url, body=b"", headers=headers)
-        self.sender.log.append(delivery)
-        del self.sender.log[: -self.sender.keep]
-        task = asyncio.create_task(self._get_with_retries(delivery))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        return delivery
+        await self.sender.aclose()
 
     async def _get_with_retries(self, delivery: Delivery) -> None:
         sender = self.sender

@@ -12,7 +12,7 @@ from typing import Any
 from starlette.responses import Response
 from starlette.routing import Route
 
-from trunkline.sandbox.twilio import errors, filters, phones, voice
+from trunkline.sandbox.twilio import errors, filters, phones, recordings, voice
 from trunkline.sandbox.twilio.api import ApiCall, json_response
 from trunkline.sandbox.twilio.resources import account_routes, deleted, listing, owned, updated
 from trunkline.sandbox.twilio.serialize import public
@@ -49,7 +49,7 @@ async def create_call(call: ApiCall) -> Response:
     to = phones.normalize(raw_to)
     if to is None:
         raise errors.TwilioError(400, 21211, f"Invalid 'To' Phone Number: {raw_to}")
-    number = _caller_id(call, raw_from)
+    number = caller_id(call, raw_from)
     url, method = _instructions(call)
     record = call_record(
         call.account_sid,
@@ -62,17 +62,22 @@ async def create_call(call: ApiCall) -> Response:
         number_sid=None,
     )
     record["_url"], record["_method"] = url, method
-    _callback_settings(call, record)
+    callback_settings(call, record)
     record["_timeout"] = params.integer("Timeout", 1, 600)
+    record["_base"] = str(call.request.base_url).rstrip("/")  # for recording media URLs
+    recording = recordings.read_settings(params)
+    if params.boolean("Record"):
+        record["_record"] = recording
     limit = params.integer("TimeLimit", 1, 14400)
-    record["_talk"] = min(voice.DEFAULT_TALK, limit) if limit else voice.DEFAULT_TALK
+    talk = voice.talk_seconds(call.world)
+    record["_talk"] = min(talk, limit) if limit else talk
     call.world.table("calls")[record["sid"]] = record
     call.world.save()
     voice.start_outbound(call.world, record["sid"])
     return json_response(public(record), 201)
 
 
-def _caller_id(call: ApiCall, raw_from: str) -> dict[str, Any]:
+def caller_id(call: ApiCall, raw_from: str) -> dict[str, Any]:
     sender = phones.normalize(raw_from)
     number = call.world.numbers_by_phone(sender) if sender else None
     if number is None or number["account_sid"] != call.account_sid:
@@ -103,7 +108,7 @@ def _instructions(call: ApiCall) -> tuple[str | None, str]:
     return url, method
 
 
-def _callback_settings(call: ApiCall, record: dict[str, Any]) -> None:
+def callback_settings(call: ApiCall, record: dict[str, Any]) -> None:
     url = call.params.url("StatusCallback")
     method = call.params.method("StatusCallbackMethod") or "POST"
     events: list[str] = []

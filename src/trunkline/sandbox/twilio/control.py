@@ -10,6 +10,8 @@ Same credentials as the REST API (account SID + auth token, or API key + secret)
 - ``POST /_sandbox/inbound/sms``              ``{"from", "to", "body", "media_urls"?}``
 - ``POST /_sandbox/inbound/call``             ``{"from", "to", "duration"?}`` (seconds of talk)
 - ``POST /_sandbox/calls/{sid}/hangup``       the other party hangs up now
+- ``POST /_sandbox/queues/{sid}/members``     ``{"call_sid"}``: an answered call waits in the
+  queue (what TwiML ``<Enqueue>`` would do)
 
 Errors: ``{"error": {"code", "message", "status"}}``.
 """
@@ -23,7 +25,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from trunkline.sandbox.twilio import errors, messaging, phones, voice
+from trunkline.sandbox.twilio import errors, messaging, phones, queues, voice
+from trunkline.sandbox.twilio import media as message_media
 from trunkline.sandbox.twilio.api import Principal, authenticate
 from trunkline.sandbox.twilio.seed import identity
 from trunkline.sandbox.twilio.serialize import public, stamp
@@ -68,6 +71,7 @@ def routes(world: World) -> list[Route]:
         Route("/_sandbox/inbound/sms", bind(inbound_sms), methods=["POST"]),
         Route("/_sandbox/inbound/call", bind(inbound_call), methods=["POST"]),
         Route("/_sandbox/calls/{sid}/hangup", bind(hang_up), methods=["POST"]),
+        Route("/_sandbox/queues/{sid}/members", bind(enqueue), methods=["POST"]),
     ]
 
 
@@ -99,7 +103,20 @@ async def describe(world: World, _p: Principal, _r: Request) -> Response:
     )
 
 
-_TABLES = ("accounts", "numbers", "applications", "queues", "addresses", "messages", "calls")
+_TABLES = (
+    "accounts",
+    "numbers",
+    "applications",
+    "queues",
+    "addresses",
+    "messages",
+    "media",
+    "calls",
+    "recordings",
+    "conferences",
+    "participants",
+    "triggers",
+)
 
 
 async def reset(world: World, _p: Principal, _r: Request) -> Response:
@@ -138,7 +155,10 @@ async def inbound_sms(world: World, principal: Principal, request: Request) -> R
         raise ControlError(400, "invalid_request", "body must be a string, media_urls a list")
     if not text and not media:
         raise ControlError(400, "invalid_request", "Send a body or media_urls")
-    record = messaging.receive(world, sender, number["phone_number"], text, [str(m) for m in media])
+    urls = [str(m) for m in media]
+    record = messaging.receive(world, sender, number["phone_number"], text, urls)
+    message_media.attach(world, record, urls)
+    world.save()
     return JSONResponse({"message": public(record)}, status_code=201)
 
 
@@ -182,6 +202,23 @@ async def hang_up(world: World, principal: Principal, request: Request) -> Respo
         status = "canceled" if record["direction"] == "inbound" else "busy"
     record = voice.end(world, sid, status)
     return JSONResponse({"call": public(record)})
+
+
+async def enqueue(world: World, principal: Principal, request: Request) -> Response:
+    body = await _json(request)
+    queue = world.table("queues").get(request.path_params["sid"])
+    if queue is None or not _visible(world, principal, queue["account_sid"]):
+        raise ControlError(404, "not_found", "No such queue")
+    record = world.table("calls").get(str(body.get("call_sid")))
+    if record is None or record["account_sid"] != queue["account_sid"]:
+        raise ControlError(404, "not_found", "call_sid must name a call of the queue's account")
+    if record["status"] != "in-progress":
+        raise ControlError(409, "call_not_in_progress", "Only an answered call can wait in a queue")
+    if queue["current_size"] >= queue["max_size"]:
+        raise ControlError(409, "queue_full", "The queue is full")
+    member = queues.enqueue(world, queue, record)
+    position = queue["current_size"]
+    return JSONResponse({"member": queues.member_view(world, member, position)}, status_code=201)
 
 
 async def _json(request: Request, required: bool = True) -> dict[str, Any]:

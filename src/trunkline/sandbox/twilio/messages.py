@@ -11,7 +11,7 @@ from typing import Any
 from starlette.responses import Response
 from starlette.routing import Route
 
-from trunkline.sandbox.twilio import errors, filters, messaging, phones
+from trunkline.sandbox.twilio import errors, filters, media, messaging, phones
 from trunkline.sandbox.twilio.api import ApiCall, json_response
 from trunkline.sandbox.twilio.messaging import FINAL, message_record
 from trunkline.sandbox.twilio.resources import account_routes, deleted, listing, owned, updated
@@ -43,9 +43,9 @@ async def list_messages(call: ApiCall) -> Response:
 
 
 async def create_message(call: ApiCall) -> Response:
-    to, sender, body, media = _validated_message(call)
+    to, sender, body, media_urls = _validated_message(call)
     callback, method = _status_callback(call)
-    sid = call.world.new_sid("MM" if media else "SM")
+    sid = call.world.new_sid("MM" if media_urls else "SM")
     record = message_record(
         call.account_sid,
         sid,
@@ -55,10 +55,11 @@ async def create_message(call: ApiCall) -> Response:
         direction="outbound-api",
         status="queued",
         created=call.world.now(),
-        num_media=len(media),
+        num_media=len(media_urls),
     )
     record["_callback"], record["_callback_method"] = callback, method
     call.world.table("messages")[sid] = record
+    media.attach(call.world, record, media_urls)
     call.world.save()
     messaging.start_outbound(call.world, sid)
     return json_response(public(record), 201)
@@ -149,4 +150,5 @@ async def delete_message(call: ApiCall) -> Response:
     record = owned(call, "messages")
     if record["status"] not in FINAL:
         raise errors.not_complete("message")
+    media.detach_all(call.world, record["sid"])
     return deleted(call, "messages", record)

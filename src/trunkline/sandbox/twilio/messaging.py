@@ -140,6 +140,7 @@ def _move(world: World, sid: str, status: str) -> Record | None:
             record.get("_callback_method") or "POST",
             status_params(record),
             world.token_of(record["account_sid"]),
+            key=sid,
         )
     return record
 

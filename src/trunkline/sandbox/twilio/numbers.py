@@ -183,4 +183,7 @@ def _transfer_target(call: ApiCall, params: Params) -> str | None:
 
 async def delete_number(call: ApiCall) -> Response:
     record = owned(call, "numbers")
+    addons = call.world.table("addons")
+    for sid in [s for s, a in addons.items() if a["resource_sid"] == record["sid"]]:
+        del addons[sid]
     return deleted(call, "numbers", record)

@@ -17,10 +17,12 @@ from trunkline.sandbox.twilio import phones, pricing
 from trunkline.sandbox.twilio.accounts import account_record
 from trunkline.sandbox.twilio.addresses import address_record
 from trunkline.sandbox.twilio.applications import application_record
+from trunkline.sandbox.twilio.conferences import conference_record
 from trunkline.sandbox.twilio.messaging import message_record
 from trunkline.sandbox.twilio.numbers import number_record
 from trunkline.sandbox.twilio.queues import queue_record
-from trunkline.sandbox.twilio.serialize import charge, iso, stamp
+from trunkline.sandbox.twilio.recordings import recording_record
+from trunkline.sandbox.twilio.serialize import charge, from_iso, iso, stamp
 from trunkline.sandbox.twilio.voice import call_record
 
 Record = dict[str, Any]
@@ -92,7 +94,34 @@ def build_world() -> dict[str, Any]:
         (me.subaccount_sid, [n for n, _ in SUB_NUMBERS], 12),
     ):
         _history(ids, world, account_sid, numbers, customers, now, volume)
+    _extras(IdMaker(SEED + "-extras"), world, me.account_sid, now)
     return world
+
+
+def _extras(ids: IdMaker, world: dict[str, Any], account_sid: str, now: datetime) -> None:
+    """Recordings of some past calls and two finished conferences (own ids, so the records
+    above keep theirs)."""
+    world["recordings"], world["conferences"] = {}, {}
+    for table in ("media", "participants", "members", "triggers", "addons"):
+        world[table] = {}
+    answered = [
+        c
+        for c in world["calls"].values()
+        if c["account_sid"] == account_sid and c["status"] == "completed"
+    ]
+    for call in sorted(answered, key=lambda c: c["_start_time"])[::6]:
+        started = from_iso(call["_start_time"])
+        record = recording_record(call, ids.prefixed("RE"), started, source="OutboundAPI")
+        record["status"], record["duration"] = "completed", call["duration"]
+        stamp(record, "date_updated", started + timedelta(seconds=int(call["duration"]) + 5))
+        world["recordings"][record["sid"]] = record
+    for age, name in ((3, "Weekly sales sync"), (10, "Support escalation")):
+        created = now - timedelta(days=age, hours=2)
+        sid = ids.prefixed("CF")
+        record = conference_record(account_sid, sid, name, created, "completed")
+        record["reason_conference_ended"] = "last-participant-left"
+        stamp(record, "date_updated", created + timedelta(minutes=25))
+        world["conferences"][sid] = record
 
 
 def _accounts(me: Identity, now: datetime) -> dict[str, Record]:

@@ -17,6 +17,7 @@ from trunkline.sandbox.twilio import phones, pricing
 from trunkline.sandbox.twilio.serialize import (
     API_VERSION,
     charge,
+    iso,
     moment_of,
     resource_uri,
     rfc2822,
@@ -94,13 +95,19 @@ def call_record(
     }
     for field in ("date_created", "date_updated"):
         stamp(record, field, created)
-    for field in ("start_time", "end_time", "answered"):
+    for field in ("start_time", "end_time"):
         stamp(record, field, None)
+    record["_answered"] = None  # when it was answered: internal, Twilio sends no such field
     return record
 
 
 def _camel(name: str) -> str:
     return "".join(part.capitalize() for part in name.split("_"))
+
+
+def talk_seconds(world: World) -> int:
+    """How long the far end of an outbound call talks before hanging up (sandbox setting)."""
+    return int(world.config.extra.get("twilio_talk_seconds", DEFAULT_TALK))
 
 
 def start_outbound(world: World, sid: str) -> None:
@@ -117,6 +124,7 @@ def start_inbound(world: World, sid: str) -> None:
 def resume(world: World) -> None:
     """After a restart, calls in flight continue from where they were."""
     for record in list(world.table("calls").values()):
+        record.pop("answered", None)  # state saved by older versions put it on the wire
         status, sid = record["status"], record["sid"]
         if status == "queued":
             start_outbound(world, sid)
@@ -161,8 +169,9 @@ def _ring(world: World, sid: str) -> None:
 
 def _answer(world: World, sid: str) -> None:
     record = _set_status(world, sid, "in-progress")
-    stamp(record, "answered", world.now())
+    record["_answered"] = iso(world.now())
     world.save()
+    world.notify_call(record, "answered")
     _event(world, record, "answered", "in-progress")
     if record["direction"] != "inbound" and record.get("_url"):
         _request_voice_url(world, record, (record["_url"], record.get("_method") or "POST"))
@@ -194,6 +203,7 @@ def end(world: World, sid: str, status: str, seconds: int | None = None) -> Reco
         toll_free = phones.number_type(record["to"]) == "tollfree"
         record["price"] = charge(pricing.call_price(int(record["duration"]), inbound, toll_free))
     world.save()
+    world.notify_call(record, "ended")
     _event(world, record, "completed", status)
     return record
 
@@ -234,7 +244,9 @@ def _event(world: World, record: Record, event: str, call_status: str) -> None:
     record["_seq"] += 1
     world.save()
     method = record.get("_callback_method") or "POST"
-    world.callbacks.deliver(url, method, params, world.token_of(record["account_sid"]))
+    token = world.token_of(record["account_sid"])
+    world.callbacks.deliver(url, method, params, token, key=record["sid"])
+    _log_request(world, record, method, url, params)
 
 
 def _request_voice_url(world: World, record: Record, target: tuple[str, str] | None) -> None:
@@ -242,6 +254,22 @@ def _request_voice_url(world: World, record: Record, target: tuple[str, str] | N
         return
     params = voice_params(record, record["status"])
     world.callbacks.deliver(target[0], target[1], params, world.token_of(record["account_sid"]))
+    _log_request(world, record, target[1], target[0], params)
+
+
+def _log_request(
+    world: World, record: Record, method: str, url: str, params: list[tuple[str, str]]
+) -> None:
+    """Remember a request made about the call, for its Events list (responses are not kept)."""
+    log: list[Record] = record.setdefault("_requests", [])
+    log.append(
+        {
+            "_n": str(len(log)),
+            "request": {"method": method, "url": url, "parameters": dict(params)},
+            "response": None,
+        }
+    )
+    world.save()
 
 
 def _inbound_target(world: World, record: Record) -> tuple[str, str] | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -13,6 +13,7 @@ from trunkline.sandbox.twilio import errors
 from trunkline.sandbox.twilio.callbacks import Callbacks
 
 Record = dict[str, Any]
+CallListener = Callable[["World", Record, str], None]
 
 # Twilio limits concurrent API requests per account (100 by default); over it: 429, code 20429.
 DEFAULT_CONCURRENCY = 100
@@ -27,6 +28,13 @@ class World:
         self.in_flight: dict[str, int] = {}
         limit = config.extra.get("twilio_concurrency_limit", DEFAULT_CONCURRENCY)
         self.concurrency_limit: int | None = int(limit) if config.rate_limits else None
+        self.call_listeners: list[CallListener] = []
+
+    def notify_call(self, call: Record, event: str) -> None:
+        """Tell the resources that follow calls (recordings, conferences, queues) that ``call``
+        was ``answered`` or has ``ended``."""
+        for listener in self.call_listeners:
+            listener(self, call, event)
 
     def table(self, name: str) -> dict[str, Record]:
         return self.runtime.state.table(name)
