@@ -14,6 +14,7 @@ SEALED_COLUMNS: tuple[tuple[str, str], ...] = (
     ("credential", "the provider credential"),
     ("session_sealed", "the connect link's token"),
     ("oauth_flow", "an OAuth2 sign-in under way: state, PKCE verifier, browser binding"),
+    ("ingress_sealed", "the webhook ingress URL's secret token"),
 )
 
 

@@ -1,7 +1,7 @@
 """Persistent state: SQLAlchemy 2 async models, engine and Alembic migrations."""
 
 from trunkline.store.db import AsyncSession, make_engine, migrate, sessions
-from trunkline.store.models import Account, ApiKey, Base, Connection
+from trunkline.store.models import Account, ApiKey, Base, Connection, Event, Subscription
 
 __all__ = [
     "Account",
@@ -9,6 +9,8 @@ __all__ = [
     "AsyncSession",
     "Base",
     "Connection",
+    "Event",
+    "Subscription",
     "make_engine",
     "migrate",
     "sessions",

@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -62,5 +72,54 @@ class Connection(Base):
     # vault seal keeps the PKCE verifier and the browser binding.
     oauth_state_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     oauth_flow: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # The webhook ingress URL's secret path token: its hash finds the row, its seal shows it.
+    ingress_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    ingress_sealed: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Event(Base):
+    """One verified provider delivery, normalised. ``seq`` orders the inbox (the cursor);
+    ``dedupe_key`` is the provider's delivery or event identity, so retries are one event."""
+
+    __tablename__ = "events"
+    __table_args__ = (
+        UniqueConstraint("connection_id", "dedupe_key", name="uq_events_connection_dedupe"),
+        Index("ix_events_account_mode_seq", "account_id", "mode", "seq"),
+        Index("ix_events_received_at", "received_at"),
+    )
+
+    seq: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    id: Mapped[str] = mapped_column(String(40), unique=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    connection_id: Mapped[str] = mapped_column(String(36))  # kept after the connection goes
+    mode: Mapped[str] = mapped_column(String(8))
+    app: Mapped[str] = mapped_column(String(64))
+    type: Mapped[str] = mapped_column(String(80))
+    dedupe_key: Mapped[str] = mapped_column(String(200))
+    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    raw: Mapped[Any] = mapped_column(JSON)
+
+
+class Subscription(Base):
+    """trunkline's ingress URL registered with a provider for one connection: what was made at
+    the provider (``remote``: webhook ids, numbers and the URLs they had before) and the signing
+    secret the provider gave, sealed."""
+
+    __tablename__ = "subscriptions"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    connection_id: Mapped[str] = mapped_column(
+        ForeignKey("connections.id", ondelete="CASCADE"), index=True
+    )
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    app: Mapped[str] = mapped_column(String(64))
+    events: Mapped[list[str]] = mapped_column(JSON)
+    remote: Mapped[dict[str, Any]] = mapped_column(JSON)
+    secret_sealed: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
