@@ -114,8 +114,9 @@ async def _attempt(world: QuoWorld, delivery_id: str, index: int | None) -> None
         at = utcnow() + timedelta(seconds=delay / world.runtime.clock.speed)
         doc.update(status="sending", nextAttemptAt=stamp(at), nextIndex=index + 1)
         _schedule(world, delivery_id, index + 1)
-    elif index is not None or doc["status"] != "sending":
+    elif index is not None:
         doc.update(status="failed", nextAttemptAt=None, nextIndex=len(SCHEDULE))
+    # A failed manual attempt leaves the status alone (scheduled attempts may still come).
     world.save()
 
 
