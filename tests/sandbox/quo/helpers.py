@@ -81,3 +81,10 @@ class Receiver:
 
         found: list[dict[str, Any]] = wait_for(enough, timeout)
         return found
+
+
+VERSION = "2026-03-30"
+
+
+def dated_headers(key: str) -> dict[str, str]:
+    return {"Authorization": key, "Quo-Api-Version": VERSION}

@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from .helpers import GLOBEX, MAIN_LINE, NORTHWIND, SEED, ApiFactory
+from .helpers import GLOBEX, GLOBEX_LINE, MAIN_LINE, NORTHWIND, SEED, ApiFactory
 
 ERROR_KEYS = {"message", "code", "status", "docs", "title"}
 
@@ -54,10 +54,35 @@ def test_message_validation(api: httpx.Client) -> None:
         response = api.post("/v1/messages", json={**good, **change})
         assert response.status_code == 400, change
         body = response.json()
-        assert body["code"] == "0206400" and body["errors"][0]["path"].startswith("/body/")
+        # Malformed input: the generic body, not the A2P title (that one is for A2P refusals).
+        assert body["code"] == "0200400" and body["title"] == "Bad Request", change
+        assert "description" not in body and body["errors"][0]["path"].startswith("/body/")
     missing = api.post("/v1/messages", json={k: v for k, v in good.items() if k != "to"})
-    assert missing.status_code == 400
-    assert api.post("/v1/messages", content=b"{not json").status_code == 400
+    assert missing.status_code == 400 and missing.json()["code"] == "0200400"
+    broken = api.post("/v1/messages", content=b"{not json")
+    assert broken.status_code == 400 and broken.json()["title"] == "Bad Request"
+
+
+def test_a2p_refusal_keeps_its_documented_title(api_as: ApiFactory) -> None:
+    globex = api_as({"Authorization": GLOBEX["apiKey"]})
+    body = {"from": GLOBEX_LINE["id"], "to": ["+13125550111"], "content": "hi"}
+    response = globex.post("/v1/messages", json=body)
+    assert response.status_code == 400
+    refused = response.json()
+    assert refused["code"] == "0206400" and refused["title"] == "A2P Registration Not Approved"
+    assert refused["description"] == "A2P Registration Not Approved"
+
+
+def test_malformed_input_is_generic_in_every_family(api: httpx.Client) -> None:
+    for method, path, kwargs, code in (
+        ("GET", "/v1/calls", {"params": {"maxResults": 5}}, "0100400"),
+        ("POST", "/v1/contacts", {"json": {"defaultFields": []}}, "0800400"),
+        ("POST", "/v1/webhooks/calls", {"json": {"url": "nope", "events": ["x"]}}, "0300400"),
+        ("GET", "/v1/conversations", {"params": {"maxResults": 0}}, "1000400"),
+    ):
+        response = api.request(method, path, **kwargs)
+        assert response.status_code == 400, path
+        assert response.json()["code"] == code and response.json()["title"] == "Bad Request"
 
 
 def test_user_must_belong_to_the_number(api: httpx.Client) -> None:

@@ -58,7 +58,7 @@ def test_webhook_validation(api: httpx.Client) -> None:
     ):
         response = api.post(path, json=body)
         assert response.status_code == 400, body
-        assert response.json()["code"] == "0305400"
+        assert response.json()["code"] == "0300400" and response.json()["title"] == "Bad Request"
 
 
 def test_disabled_and_filtered_webhooks_get_nothing(

@@ -1,6 +1,7 @@
-"""The Quo sandbox as an ASGI app: Quo's 27 v1 operations at the root, the control surface
-under ``/_sandbox``. ``create_app(SandboxConfig(...))`` is what trunkline mounts and what
-``trunkline sandbox quo`` serves."""
+"""The Quo sandbox as an ASGI app: Quo's 27 v1 operations under ``/v1``, the 51 operations of
+the dated API (``Quo-Api-Version: 2026-03-30``) at the root, both over one world, and the
+control surface under ``/_sandbox``. ``create_app(SandboxConfig(...))`` is what trunkline mounts
+and what ``trunkline sandbox quo`` serves."""
 
 from __future__ import annotations
 
@@ -26,6 +27,9 @@ from trunkline.sandbox.quo import (
     messages,
     webhooks,
 )
+from trunkline.sandbox.quo.dated import a2p, delivery
+from trunkline.sandbox.quo.dated.errors import error_response as dated_error_response
+from trunkline.sandbox.quo.dated.routes import dated_routes
 from trunkline.sandbox.quo.endpoint import route
 from trunkline.sandbox.quo.errors import QuoError, error_response
 from trunkline.sandbox.quo.world import QuoWorld
@@ -69,12 +73,14 @@ def api_routes() -> list[BaseRoute]:
 async def _http_error(request: Request, exc: Exception) -> Response:
     """Unknown paths and methods: Quo's body when the path names a resource, else a plain one."""
     status = exc.status_code if isinstance(exc, HTTPException) else 500
-    family = errors.family_for_path(
-        request.url.path.removeprefix(request.scope.get("root_path", ""))
-    )
+    path = request.url.path.removeprefix(request.scope.get("root_path", ""))
+    family = errors.family_for_path(path)
     message = "Method not allowed" if status == 405 else "Not found"
     if family is not None:
         return error_response(family, QuoError(status, message))
+    if not path.startswith(("/v1/", "/_sandbox")):
+        # Everything unprefixed is the dated API's, with its error body.
+        return dated_error_response(QuoError(status, message))
     return JSONResponse({"message": message, "status": status}, status_code=status)
 
 
@@ -83,6 +89,8 @@ def _resume(world: QuoWorld) -> None:
         if doc["status"] in ("queued", "sent"):
             messages.schedule_delivery(world, doc["id"])
     calllife.resume(world)
+    delivery.resume(world)
+    a2p.resume(world)
 
 
 def create_app(config: SandboxConfig | None = None) -> Starlette:
@@ -93,11 +101,14 @@ def create_app(config: SandboxConfig | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with world.runtime.lifespan(app):
             await world.ensure_running()
-            yield
+            try:
+                yield
+            finally:
+                await world.aclose()
         world.running = False
 
     app = Starlette(
-        routes=[*api_routes(), *control.routes()],
+        routes=[*api_routes(), *control.routes(), *dated_routes()],
         exception_handlers={404: _http_error, 405: _http_error},
         lifespan=lifespan,
     )

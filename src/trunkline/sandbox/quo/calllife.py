@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from trunkline.sandbox.quo import events, lookup, records
+from trunkline.sandbox.quo.dated import events as dated_events
 from trunkline.sandbox.quo.errors import QuoError
 from trunkline.sandbox.quo.timefmt import now_stamp, parse_stamp
 from trunkline.sandbox.quo.world import QuoWorld
@@ -145,6 +146,7 @@ def _ring_out(world: QuoWorld, call_id: str) -> None:
     if call["outcome"] == "answered":
         call.update(status="in-progress", answeredAt=at, answeredBy=call["userId"])
         _enter(world, call, "talking", at)
+        dated_events.call(world, call, "call.answered")
     elif call["outcome"] == "voicemail":
         vm = records.voicemail(
             voicemail_id=world.new_id("VM"),
@@ -254,6 +256,7 @@ def _voicemail_ready(world: QuoWorld, call_id: str) -> None:
     lines = _dialogue(world, call)
     vm.update(status="completed", transcript=lines[0]["content"] if lines else None)
     world.save()
+    dated_events.call(world, call, "call.voicemail.completed")
 
 
 def _dialogue(world: QuoWorld, call: Doc) -> list[Doc]:

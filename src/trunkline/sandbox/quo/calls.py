@@ -28,7 +28,7 @@ def _participant(values: list[str]) -> str:
         raise bad_request("/query/participants", "participants must not be empty", [], "array")
     if len(values) > 1:
         message = "Only one participant is supported (1:1 conversations)"
-        raise QuoError(400, message)
+        raise QuoError(400, message, named=True)
     if not is_e164(values[0]):
         message = "participants must be E.164 phone numbers"
         raise bad_request("/query/participants/0", message, values[0])

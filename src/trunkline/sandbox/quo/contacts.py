@@ -13,6 +13,7 @@ from typing import Any
 from starlette.responses import JSONResponse, Response
 
 from trunkline.sandbox.quo import customfields, lookup
+from trunkline.sandbox.quo.dated import events as dated_events
 from trunkline.sandbox.quo.endpoint import Call, data
 from trunkline.sandbox.quo.errors import QuoError, bad_request, not_found
 from trunkline.sandbox.quo.pagination import page_body, paginate
@@ -51,7 +52,7 @@ def public(world: QuoWorld, org: Doc, doc: Doc) -> Doc:
 # --- checking bodies -------------------------------------------------------------------------
 
 
-def _source(value: Any) -> str | None:
+def parse_source(value: Any) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str) or not 1 <= len(value) <= 72:
@@ -62,7 +63,7 @@ def _source(value: Any) -> str | None:
     return value
 
 
-def _source_url(value: Any) -> str | None:
+def parse_source_url(value: Any) -> str | None:
     if value is None:
         return None
     if not is_http_url(value) or len(value) > 200:
@@ -146,8 +147,8 @@ async def create_contact(call: Call) -> Response:
         "id": world.ids.hex(24),
         "orgId": org["id"],
         "externalId": _external_id(world, org, body.get("externalId"), None),
-        "source": _source(body.get("source", "public-api")) or "public-api",
-        "sourceUrl": _source_url(body.get("sourceUrl")),
+        "source": parse_source(body.get("source", "public-api")) or "public-api",
+        "sourceUrl": parse_source_url(body.get("sourceUrl")),
         "defaultFields": _default_fields(raw_fields, EMPTY_FIELDS, world),
         "customFields": customfields.apply(world, org, [], body.get("customFields", [])),
         "createdAt": at,
@@ -156,6 +157,7 @@ async def create_contact(call: Call) -> Response:
     }
     world.table("contacts")[doc["id"]] = doc
     world.save()
+    dated_events.contact(world, org, doc, "contact.updated")
     return data(public(world, org, doc), 201)
 
 
@@ -178,9 +180,9 @@ async def update_contact(call: Call) -> Response:
     if "externalId" in body:
         changes["externalId"] = _external_id(world, org, body["externalId"], doc["id"])
     if "source" in body:
-        changes["source"] = _source(body["source"])
+        changes["source"] = parse_source(body["source"])
     if "sourceUrl" in body:
-        changes["sourceUrl"] = _source_url(body["sourceUrl"])
+        changes["sourceUrl"] = parse_source_url(body["sourceUrl"])
     if "defaultFields" in body:
         changes["defaultFields"] = _default_fields(
             body["defaultFields"], doc["defaultFields"], world
@@ -191,14 +193,24 @@ async def update_contact(call: Call) -> Response:
         )
     doc.update(changes, updatedAt=now_stamp())
     world.save()
+    dated_events.contact(world, org, doc, "contact.updated")
     return data(public(world, org, doc))
 
 
 async def delete_contact(call: Call) -> Response:
     doc = _contact(call)
-    del call.world.table("contacts")[doc["id"]]
-    call.world.save()
+    remove(call.world, call.org, doc)
     return Response(status_code=204)
+
+
+def remove(world: QuoWorld, org: Doc, doc: Doc) -> None:
+    """Delete a contact with its notes (the dated API's) and tell the dated webhooks."""
+    del world.table("contacts")[doc["id"]]
+    notes = world.table("contactNotes")
+    for note_id in [k for k, n in notes.items() if n["contactId"] == doc["id"]]:
+        del notes[note_id]
+    world.save()
+    dated_events.contact(world, org, doc, "contact.deleted")
 
 
 async def list_contacts(call: Call) -> Response:

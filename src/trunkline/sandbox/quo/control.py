@@ -113,7 +113,7 @@ async def info(request: Request, world: QuoWorld, org: Doc) -> Response:
     return JSONResponse(
         {
             "app": "quo",
-            "provider": "Quo (OpenPhone) public API v1",
+            "provider": "Quo (OpenPhone) public API v1 and 2026-03-30",
             "workspace": {"id": org["id"], "name": org["name"]},
             "apiKeyHint": f"{org['apiKey'][:4]}…{org['apiKey'][-4:]}",
             "credits": org["creditsCents"] / 100,

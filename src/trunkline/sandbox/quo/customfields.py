@@ -25,7 +25,7 @@ async def list_definitions(call: Call) -> Response:
     return data([{"name": d["name"], "key": d["key"], "type": d["type"]} for d in found])
 
 
-def _fits(kind: str, value: Any) -> bool:
+def fits(kind: str, value: Any) -> bool:
     if value is None:
         return True
     if kind == "multi-select":
@@ -43,7 +43,7 @@ def _fits(kind: str, value: Any) -> bool:
 
 def _invalid(index: int, message: str, value: Any) -> QuoError:
     item = field_error(f"/body/customFields/{index}", message, value, "object")
-    return QuoError(400, message, errors=[item])
+    return QuoError(400, message, errors=[item], named=True)
 
 
 def _definition(definitions: list[Doc], item: Doc, index: int) -> Doc:
@@ -65,7 +65,7 @@ def apply(world: QuoWorld, org: Doc, current: list[Doc], items: Any) -> list[Doc
         if not isinstance(item, dict) or "value" not in item:
             raise _invalid(index, "A custom field item needs a key (or id) and a value", item)
         definition = _definition(definitions, item, index)
-        if not _fits(definition["type"], item["value"]):
+        if not fits(definition["type"], item["value"]):
             message = f"Value does not fit the custom field type {definition['type']!r}"
             raise _invalid(index, message, item)
         if item["value"] is None:

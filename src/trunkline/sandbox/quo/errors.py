@@ -8,6 +8,10 @@ Every 4xx/5xx body is flat::
 ``code`` is two digits of resource, two of variant, then the HTTP status. The spec pins ``code``,
 ``title`` and (for the named errors) ``description`` per operation and status, so a family (the
 resource an operation belongs to) fixes them and only ``message`` and ``errors`` vary.
+
+A 400 carries its family's named title ("A2P Registration Not Approved", "Too Many
+Participants"...) only when it is raised for that reason (``QuoError(..., named=True)``);
+malformed input gets the generic ``<resource>00400`` "Bad Request" (see docs/sandboxes/quo.md).
 """
 
 from __future__ import annotations
@@ -51,16 +55,23 @@ class Family:
     resource: str
     named: dict[int, Named] = field(default_factory=dict)
 
-    def code(self, status: int) -> str:
-        if status in self.named:
+    def named_for(self, status: int, named: bool) -> Named | None:
+        """The named error of ``status``; a 400 is named only when raised for its reason."""
+        if status == 400 and not named:
+            return None
+        return self.named.get(status)
+
+    def code(self, status: int, named: bool = True) -> str:
+        if self.named_for(status, named) is not None:
             return f"{self.resource}{self.named[status].variant}{status}"
         # Every documented 500 uses variant 01; everything generic uses 00.
         variant = "01" if status == 500 else "00"
         return f"{self.resource}{variant}{status}"
 
-    def title(self, status: int) -> str:
-        if status in self.named:
-            return self.named[status].title
+    def title(self, status: int, named: bool = True) -> str:
+        found = self.named_for(status, named)
+        if found is not None:
+            return found.title
         return GENERIC_TITLES.get(status, "Error")
 
 
@@ -137,8 +148,10 @@ class QuoError(Exception):
         *,
         errors: list[dict[str, Any]] | None = None,
         headers: dict[str, str] | None = None,
+        named: bool = False,
     ) -> None:
         super().__init__(message)
+        self.named = named
         self.status = status
         self.message = message
         self.errors = errors
@@ -148,15 +161,15 @@ class QuoError(Exception):
 def error_body(family: Family, exc: QuoError) -> dict[str, Any]:
     body: dict[str, Any] = {
         "message": exc.message,
-        "code": family.code(exc.status),
+        "code": family.code(exc.status, exc.named),
         "status": exc.status,
         "docs": DOCS_URL,
-        "title": family.title(exc.status),
+        "title": family.title(exc.status, exc.named),
         "trace": str(secrets.randbits(62)),
     }
     if exc.errors:
         body["errors"] = exc.errors
-    named = family.named.get(exc.status)
+    named = family.named_for(exc.status, exc.named)
     if named is not None:
         body["description"] = named.description
     return body

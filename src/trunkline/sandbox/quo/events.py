@@ -13,6 +13,7 @@ from typing import Any
 
 from trunkline.sandbox.kit import Delivery
 from trunkline.sandbox.quo import signing
+from trunkline.sandbox.quo.dated import events as dated_events
 from trunkline.sandbox.quo.timefmt import epoch_ms, now_stamp
 from trunkline.sandbox.quo.world import QuoWorld
 
@@ -84,6 +85,8 @@ def emit(world: QuoWorld, org_id: str, event_type: str, obj: Doc, phone_id: str 
         sent: list[SentEvent] = world.sent_events
         sent.append(SentEvent(org_id, event_id, event_type, hook["id"], delivery))
         del sent[:-KEEP_DELIVERIES]
+    # The same happening, for the dated API's webhooks (their own shapes and signing).
+    dated_events.relay(world, org_id, event_type, obj)
     return event
 
 

@@ -100,3 +100,6 @@ def touch_conversation(world: QuoWorld, activity: Doc, *, inbox: str | None = No
     convo["updatedAt"] = activity["updatedAt"]
     if inbox is not None:
         convo["inboxStatus"] = inbox
+    if activity.get("direction") == "incoming":
+        # Unread until someone reads it (the dated API's mark-as-read clears it).
+        convo["unreadCount"] = convo.get("unreadCount", 0) + 1

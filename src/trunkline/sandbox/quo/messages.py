@@ -13,6 +13,7 @@ from typing import Any
 from starlette.responses import JSONResponse, Response
 
 from trunkline.sandbox.quo import events, lookup, records
+from trunkline.sandbox.quo.dated import events as dated_events
 from trunkline.sandbox.quo.endpoint import Call, data
 from trunkline.sandbox.quo.errors import NOT_ENOUGH_CREDITS, QuoError, bad_request, not_found
 from trunkline.sandbox.quo.pagination import page_body, paginate
@@ -46,7 +47,11 @@ PUBLIC_FIELDS = (
 
 
 def public(doc: Doc) -> Doc:
-    return {name: doc[name] for name in PUBLIC_FIELDS}
+    body = {name: doc[name] for name in PUBLIC_FIELDS}
+    # v1 has no "failed" status (the dated API added it): v1 shows such texts undelivered.
+    if body["status"] == "failed":
+        body["status"] = "undelivered"
+    return body
 
 
 EVENT_FIELDS = (
@@ -100,7 +105,7 @@ def _check_allowed(org: Doc, phone: Doc, recipient: str) -> None:
     if phone["restrictions"]["messaging"][region] == "restricted":
         raise QuoError(403, f"Messaging to {recipient} is restricted for this phone number")
     if region == "US" and not org["a2pApproved"]:
-        raise QuoError(400, "The organization is not approved for A2P")
+        raise QuoError(400, "The organization is not approved for A2P", named=True)
 
 
 async def send_message(call: Call) -> Response:
@@ -158,9 +163,13 @@ def schedule_delivery(world: QuoWorld, message_id: str) -> None:
 
     def advance() -> None:
         doc = world.table("messages").get(message_id)
-        if doc is None or doc["status"] in ("delivered", "undelivered"):
+        if doc is None or doc["status"] in ("delivered", "undelivered", "failed"):
             return
         if doc["status"] == "queued":
+            failure = None if doc.get("retried") else records.send_failure(doc["customer"])
+            if failure is not None:
+                _fail(world, doc, failure[1])
+                return
             _set_status(world, doc, "sent")
             world.later(DELIVER_DELAY, advance)
             return
@@ -174,6 +183,22 @@ def schedule_delivery(world: QuoWorld, message_id: str) -> None:
     doc = world.table("messages").get(message_id)
     delay = SEND_DELAY if doc is not None and doc["status"] == "queued" else DELIVER_DELAY
     world.later(delay, advance)
+
+
+def _fail(world: QuoWorld, doc: Doc, error_code: str | None) -> None:
+    """Sending failed: the dated API's ``failed`` (v1 documents no event for it)."""
+    doc["errorCode"] = error_code
+    _set_status(world, doc, "failed")
+    org = world.workspace(doc["orgId"])
+    if org is not None:
+        dated_events.message(world, org, doc, "message.failed")
+
+
+def retry(world: QuoWorld, doc: Doc) -> None:
+    """Queue a failed text again (once it is retried, the sandbox lets it through)."""
+    doc.update(retried=True, errorCode=None)
+    _set_status(world, doc, "queued")
+    schedule_delivery(world, doc["id"])
 
 
 def _set_status(world: QuoWorld, doc: Doc, status: str) -> None:

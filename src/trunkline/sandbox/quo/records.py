@@ -21,6 +21,19 @@ def is_unreachable(number: str) -> bool:
     return number[-4:-2] == "00"
 
 
+PERMANENT_FAILURE_CODE = "30007"
+
+
+def send_failure(number: str) -> tuple[bool, str | None] | None:
+    """Numbers a text fails to (``failed``): last four digits 0980-0989 fail once (a retry
+    gets through), 0990-0999 fail for good (with an error code; a retry answers 422)."""
+    if number[-4:-1] == "098":
+        return True, None
+    if number[-4:-1] == "099":
+        return False, PERMANENT_FAILURE_CODE
+    return None
+
+
 def message(
     *,
     message_id: str,

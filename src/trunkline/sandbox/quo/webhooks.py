@@ -137,7 +137,7 @@ def _webhook(call: Call) -> Doc:
     if doc is None:
         raise not_found("Webhook")
     if doc["createdVia"] != "api":
-        raise QuoError(400, UI_WEBHOOK)
+        raise QuoError(400, UI_WEBHOOK, named=True)
     return doc
 
 

@@ -6,8 +6,12 @@ so another workspace's ids answer 404 exactly like ids that do not exist.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+import contextlib
+from collections.abc import Callable, Coroutine
 from typing import Any
+
+import httpx
 
 from trunkline.sandbox.kit import (
     IdMaker,
@@ -34,6 +38,9 @@ class QuoWorld:
         self.sent_events: list[Any] = []
         self.on_start: Callable[[], None] | None = None
         self.running = False
+        # Dated-API webhook attempts run as tasks (a slow receiver must not hold the clock).
+        self._http: httpx.AsyncClient | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
 
     async def ensure_running(self) -> None:
         """Start the clock (and resume unfinished work) once.
@@ -47,6 +54,31 @@ class QuoWorld:
         await self.runtime.clock.start()
         if self.on_start is not None:
             self.on_start()
+
+    def spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def http(self) -> httpx.AsyncClient:
+        if self._http is None:
+            self._http = httpx.AsyncClient(timeout=5.0, trust_env=False)
+        return self._http
+
+    async def drain(self, timeout: float = 10.0) -> None:
+        """Wait for the webhook attempts under way (tests, shutdown)."""
+        if self._tasks:
+            await asyncio.wait(set(self._tasks), timeout=timeout)
+
+    async def aclose(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        for task in list(self._tasks):
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        if self._http is not None:
+            await self._http.aclose()
+            self._http = None
 
     @property
     def state(self) -> SandboxState:
