@@ -8,6 +8,7 @@ sandboxes are always called in-process, never over a socket to ourselves.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
@@ -26,12 +27,19 @@ from trunkline.catalogue import RESERVED, Catalogue
 from trunkline.connect.routes import routes as connect_routes
 from trunkline.connections import ConnectionService
 from trunkline.connections.refresh import TokenRefresher
+from trunkline.control.events import routes as event_routes
 from trunkline.control.http import EXCEPTION_HANDLERS, RequestId
 from trunkline.control.routes import routes as control_routes
+from trunkline.enums import Mode
+from trunkline.events.inbox import EventService
+from trunkline.events.ingest import Ingest
+from trunkline.events.notify import Notifier, PostgresNotifier, RedisNotifier
+from trunkline.events.subscriptions import SubscriptionService
 from trunkline.gateway.accesslog import AccessLog
 from trunkline.gateway.proxy import Gateway
 from trunkline.gateway.resolver import Resolver
 from trunkline.gateway.throttle import LocalThrottle, RedisThrottle, Throttle
+from trunkline.ingress.routes import routes as ingress_routes
 from trunkline.lifespan import run_lifespan
 from trunkline.sandbox import SandboxSpec, available_sandboxes, load_sandbox
 from trunkline.sandbox.kit import SandboxConfig
@@ -88,14 +96,34 @@ class Trunkline:
             session_ttl=settings.connect_session_ttl,
             newest_default=settings.default_connection == "newest",
         )
-        self.services = Services(
-            settings, self.catalogue, vault, engine, maker, routed, connections
-        )
         self.redis: Redis | None = None
         throttle: Throttle = LocalThrottle(settings.throttle_wait)
         if settings.redis_url is not None:
             self.redis = Redis.from_url(settings.redis_url.get_secret_value())
             throttle = RedisThrottle(self.redis, settings.throttle_wait)
+        self.notifier = self._notifier(engine.url.render_as_string(hide_password=False))
+        events = EventService(
+            maker,
+            self.notifier,
+            dialect=engine.dialect.name,
+            retention_days=settings.events_retention_days,
+        )
+        subscriptions = SubscriptionService(maker, self.catalogue, vault, routed, connections)
+        connections.deleting.append(subscriptions.remove_all)
+        connections.activated.append(self._subscribe_on_activation(subscriptions))
+        ingest = Ingest(self.catalogue, connections, subscriptions, events)
+        self.services = Services(
+            settings,
+            self.catalogue,
+            vault,
+            engine,
+            maker,
+            routed,
+            connections,
+            events,
+            subscriptions,
+            ingest,
+        )
         refresher = TokenRefresher(
             connections,
             engine.dialect.name,
@@ -107,7 +135,14 @@ class Trunkline:
         self.gateway = Gateway(
             self.catalogue, resolver, throttle, routed, settings.max_request_body, access_log
         )
-        routes: list[BaseRoute] = [*control_routes(self.services), *connect_routes(self.services)]
+        routes: list[BaseRoute] = [
+            *control_routes(self.services),
+            *event_routes(self.services),
+            *connect_routes(self.services),
+            *ingress_routes(
+                ingest, settings.base_url, settings.trusted_proxy, settings.webhook_max_body
+            ),
+        ]
         self.web = Starlette(
             routes=[*routes, *mounts],
             middleware=[Middleware(RequestId)],
@@ -130,6 +165,29 @@ class Trunkline:
                 mounted[app] = (spec, spec.create_app(config))
                 self.catalogue.mount_sandbox(app, f"{self.settings.base_url}/sandbox/{app}")
         return mounted
+
+    def _notifier(self, store_url: str) -> Notifier:
+        """How long-polls on other replicas hear of a new event: Redis when configured, else
+        PostgreSQL's LISTEN/NOTIFY; SQLite is one node (in-process wake-ups)."""
+        if self.redis is not None:
+            return RedisNotifier(self.redis)
+        if store_url.startswith("postgresql"):
+            return PostgresNotifier(store_url.replace("postgresql+asyncpg://", "postgresql://"))
+        return Notifier()
+
+    def _subscribe_on_activation(self, subscriptions: SubscriptionService) -> Any:
+        """Sandbox connections are always subscribed (the offline loop closes by itself); live
+        ones when ``TRUNKLINE_AUTO_SUBSCRIBE`` asks for it."""
+        auto = self.settings.auto_subscribe
+
+        async def subscribe(conn: Any, credentials: dict[str, str]) -> None:
+            sandbox = conn.mode == Mode.TEST.value and (conn.meta or {}).get("sandbox")
+            if sandbox:
+                await subscriptions.subscribe_sandbox(conn, credentials)
+            elif auto and conn.mode == Mode.LIVE.value:
+                await subscriptions.subscribe_sandbox(conn, credentials, mode=Mode.LIVE)
+
+        return subscribe
 
     def _oauth_apps(self) -> OAuthApps:
         """Live mode: the clients from settings. Test mode: each mounted sandbox's own app."""
@@ -165,7 +223,11 @@ class Trunkline:
                 for _, asgi in self.sandboxes.values():
                     await stack.enter_async_context(run_lifespan(asgi))
                 await services.connections.settle_legacy_modes(_seeded_credentials())
+                await self.notifier.start()
+                stack.push_async_callback(self.notifier.stop)
                 await services.connections.adopt_sandboxes(seeded)
+                retention = asyncio.create_task(services.events.run_retention())
+                stack.callback(retention.cancel)
                 self.ready = True
                 yield
         finally:

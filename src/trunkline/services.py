@@ -10,6 +10,9 @@ from trunkline import accounts
 from trunkline.accounts import Caller
 from trunkline.catalogue import Catalogue
 from trunkline.connections import ConnectionService
+from trunkline.events.inbox import EventService
+from trunkline.events.ingest import Ingest
+from trunkline.events.subscriptions import SubscriptionService
 from trunkline.settings import Settings
 from trunkline.transport import Upstream
 from trunkline.vault import Vault
@@ -24,6 +27,9 @@ class Services:
     sessions: async_sessionmaker[AsyncSession]
     upstream: Upstream
     connections: ConnectionService
+    events: EventService
+    subscriptions: SubscriptionService
+    ingest: Ingest
 
     async def caller(self, authorization: str | None) -> Caller:
         """The caller behind ``Authorization: Bearer <key>``, checked against the store."""

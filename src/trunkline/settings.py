@@ -97,6 +97,23 @@ class Settings(BaseSettings):
         "OAuth2 connection's token before the gateway answers 504 refresh_lock_timeout.",
     )
     log_level: str = Field(default="INFO", description="Python logging level.")
+    events_retention_days: float = Field(
+        default=30.0, gt=0, description="Days the event inbox keeps an event before purging it."
+    )
+    webhook_max_body: int = Field(
+        default=1024 * 1024, gt=0, description="Largest provider webhook body accepted (bytes)."
+    )
+    trusted_proxy: bool = Field(
+        default=False,
+        description="Trust `X-Forwarded-Proto`/`X-Forwarded-Host` from the proxy in front when "
+        "rebuilding the URL a provider signed (Twilio). Off: the URL is built from "
+        "TRUNKLINE_PUBLIC_URL only.",
+    )
+    auto_subscribe: bool = Field(
+        default=False,
+        description="Register the webhook ingress with the provider when a live connection "
+        "becomes ACTIVE (Quo, CallRail). Test-mode sandbox connections are always subscribed.",
+    )
     upstreams: dict[str, str] = Field(
         default_factory=dict,
         description="Pin one app's live upstream base URL by hand, one variable per app "

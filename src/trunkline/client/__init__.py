@@ -18,7 +18,7 @@ from trunkline.client._errors import (
     UpstreamError,
     ValidationError,
 )
-from trunkline.client._models import App, Connection, User
+from trunkline.client._models import App, Connection, Event, EventPage, User
 
 __all__ = [
     "APIError",
@@ -29,6 +29,8 @@ __all__ = [
     "ConflictError",
     "Connection",
     "CredentialsExpiredError",
+    "Event",
+    "EventPage",
     "NotFoundError",
     "RateLimitError",
     "TrunklineClientError",

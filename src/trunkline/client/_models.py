@@ -53,3 +53,26 @@ class App(BaseModel):
     method: str
     docs_url: str
     credentials: list[CredentialFieldInfo] = Field(default_factory=list)
+
+
+class Event(BaseModel):
+    """One provider event from the inbox (``GET /events``), the same for every provider."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    id: str
+    app: str
+    connection_id: str
+    mode: Literal["test", "live"]
+    type: str
+    occurred_at: datetime
+    received_at: datetime
+    data: dict[str, Any] = Field(default_factory=dict)
+    raw: Any = None
+
+
+class EventPage(BaseModel):
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    events: list[Event]
+    next_cursor: str

@@ -135,6 +135,7 @@ async def submit_credentials(svc: ConnectionService, link: Link, form: Mapping[s
         link.conn = current.conn
     svc.changed(link.conn.account_id)
     await svc.revoke_upstream(link.conn, replaced, "reconnected")
+    await svc._run_hooks(svc.activated, link.conn)
 
 
 def scrub(text: str, values: Mapping[str, str]) -> str:
@@ -227,6 +228,7 @@ async def finish_sign_in(svc: ConnectionService, params: Mapping[str, str], cook
     svc.changed(row.account_id)
     if result.failure is None:
         await svc.revoke_upstream(row, replaced, "reconnected")
+        await svc._run_hooks(svc.activated, row)
     return result
 
 

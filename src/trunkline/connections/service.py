@@ -15,7 +15,7 @@ import hashlib
 import logging
 import secrets
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -46,6 +46,7 @@ from trunkline.vault import Vault, VaultError
 log = logging.getLogger("trunkline.connections")
 DEAD_CREDENTIALS = "credentials_expired"
 Listener = Callable[[str], None]
+Hook = Callable[[Connection, dict[str, str]], Awaitable[None]]
 
 
 def session_hash(token: str) -> str:
@@ -83,6 +84,10 @@ class ConnectionService:
         self.session_ttl = session_ttl
         self.newest_default = newest_default
         self._listeners: list[Listener] = []
+        # Called with a connection and its opened credential: after it became ACTIVE (with
+        # ``fresh`` sandbox connections too), and before it is deleted. Errors are logged.
+        self.activated: list[Hook] = []
+        self.deleting: list[Hook] = []
         # Mounted sandboxes: app -> (seeded credentials, identity found by checking them).
         self._sandboxes: dict[str, tuple[dict[str, str], dict[str, Any]]] = {}
         self._equipped: set[str] = set()  # accounts known to have their sandbox connections
@@ -265,6 +270,8 @@ class ConnectionService:
         async with self.sessions() as db, db.begin():
             db.add(conn)
         self.changed(caller.account_id)
+        if conn.status == Status.ACTIVE.value:
+            await self._run_hooks(self.activated, conn)
         return conn
 
     async def verify(
@@ -306,7 +313,24 @@ class ConnectionService:
         await self.revoke_upstream(conn, replaced, "reconnected")
         return conn
 
+    async def _run_hooks(self, hooks: list[Hook], conn: Connection) -> None:
+        if not hooks or not conn.credential:
+            return
+        try:
+            credentials = self.vault.decrypt(conn.credential, conn.id)
+        except VaultError:
+            return
+        for hook in hooks:
+            try:
+                await hook(conn, credentials)
+            except Exception as exc:
+                log.warning(
+                    "connection hook failed",
+                    extra={"fields": {"connection": conn.id, "why": type(exc).__name__}},
+                )
+
     async def delete(self, caller: Caller, connection_id: str) -> None:
+        await self._run_hooks(self.deleting, await self.get(caller, connection_id))
         async with self.sessions() as db, db.begin():
             conn = await self._owned(db, caller, connection_id)
             await db.delete(conn)
@@ -337,6 +361,51 @@ class ConnectionService:
         if revoked:
             log.info("upstream tokens revoked", extra={"fields": fields})
         return revoked
+
+    # -- webhook ingress -------------------------------------------------------------------
+
+    def ingress_url(self, conn: Connection, token: str) -> str:
+        return f"{self.base_url}/webhooks/{conn.app}/{token}"
+
+    async def ingress(self, caller: Caller, connection_id: str, *, rotate: bool = False) -> str:
+        """The connection's webhook ingress URL (made on first use). Its token is not the
+        connection id and is unguessable; ``rotate`` replaces it (the old URL stops at once)."""
+        async with self.sessions() as db, db.begin():
+            conn = await self._owned(db, caller, connection_id)
+            token = None if rotate else self._ingress_token(conn)
+            if token is None:
+                token = secrets.token_urlsafe(32)
+                conn.ingress_hash = session_hash(token)
+                conn.ingress_sealed = self.vault.encrypt({"token": token}, conn.id)
+            return self.ingress_url(conn, token)
+
+    def _ingress_token(self, conn: Connection) -> str | None:
+        if not conn.ingress_sealed:
+            return None
+        try:
+            token: str = self.vault.decrypt(conn.ingress_sealed, conn.id)["token"]
+        except (VaultError, KeyError):
+            return None
+        return token
+
+    async def by_ingress(self, app: str, token: str) -> tuple[Connection, dict[str, str]] | None:
+        """The connection an ingress URL belongs to, with its credential opened."""
+        if not token or len(token) > 100:
+            return None
+        async with self.sessions() as db:
+            query = select(Connection).where(
+                Connection.ingress_hash == session_hash(token), Connection.app == app
+            )
+            conn = (await db.execute(query)).scalar_one_or_none()
+        if conn is None:
+            return None
+        credentials: dict[str, str] = {}
+        if conn.credential:
+            try:
+                credentials = self.vault.decrypt(conn.credential, conn.id)
+            except VaultError:
+                credentials = {}
+        return conn, credentials
 
     # -- row helpers (the only places that set these columns) ------------------------------
 
@@ -419,6 +488,16 @@ class ConnectionService:
         for owner in owners:
             self._equipped.add(owner)
             self.changed(owner)
+        if made:
+            async with self.sessions() as db:
+                rows = await db.execute(
+                    select(Connection).where(
+                        Connection.account_id.in_(owners), Connection.mode == Mode.TEST.value
+                    )
+                )
+                fresh = [c for c in rows.scalars() if (c.meta or {}).get("sandbox")]
+            for conn in fresh:
+                await self._run_hooks(self.activated, conn)
         return made
 
     def _sandbox_connection(

@@ -1,0 +1,109 @@
+"""From a provider's POST to a stored event: find the connection by its ingress token, verify the
+delivery with the provider's scheme (declared in the catalogue) and the secrets the connection
+holds, normalise it, store it once (retries of one delivery are one event).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from trunkline.catalogue import Catalogue
+from trunkline.connections import ConnectionService
+from trunkline.errors import NotFound, TrunklineError, Unauthorized
+from trunkline.events import normalise, schemes
+from trunkline.events.inbox import EventService, Source
+from trunkline.events.subscriptions import SubscriptionService
+
+log = logging.getLogger("trunkline.events")
+
+
+@dataclass(frozen=True)
+class Delivery:
+    app: str
+    token: str
+    method: str
+    url: str  # the public URL the provider called
+    headers: dict[str, str]  # names lowercased
+    body: bytes
+
+
+@dataclass
+class Outcome:
+    event_id: str | None = None
+    duplicate: bool = False
+    echo_headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Counters:
+    """Refusals by reason, for metrics."""
+
+    accepted: int = 0
+    duplicates: int = 0
+    refused: dict[str, int] = field(default_factory=dict)
+
+    def refuse(self, reason: str) -> None:
+        self.refused[reason] = self.refused.get(reason, 0) + 1
+
+
+class Ingest:
+    def __init__(
+        self,
+        catalogue: Catalogue,
+        connections: ConnectionService,
+        subscriptions: SubscriptionService,
+        inbox: EventService,
+    ) -> None:
+        self.catalogue = catalogue
+        self.connections = connections
+        self.subscriptions = subscriptions
+        self.inbox = inbox
+        self.counters = Counters()
+
+    async def receive(self, delivery: Delivery) -> Outcome:
+        try:
+            return await self._receive(delivery)
+        except TrunklineError as exc:
+            self.counters.refuse(exc.wire_code)
+            raise
+
+    async def _receive(self, delivery: Delivery) -> Outcome:
+        provider = self.catalogue.get(delivery.app)
+        found = await self.connections.by_ingress(delivery.app, delivery.token)
+        if provider is None or found is None or provider.webhooks is None:
+            raise NotFound("no such webhook endpoint", code="ingress_not_found")
+        conn, credentials = found
+        handshake = schemes.handshake(provider.webhooks, delivery.headers)
+        if handshake:
+            return Outcome(echo_headers=handshake)
+        candidates = await self.subscriptions.secrets_for(conn.id)
+        verified = schemes.verify_any(
+            provider.webhooks,
+            method=delivery.method,
+            url=delivery.url,
+            headers=delivery.headers,
+            body=delivery.body,
+            subscription_secrets=candidates,
+            credentials=credentials,
+            now=datetime.now(UTC),
+        )
+        if verified is None:
+            raise Unauthorized("the delivery's signature does not verify")
+        result = normalise.normalise(delivery.app, verified.payload, headers=delivery.headers)
+        source = Source(conn.account_id, conn.id, conn.mode or "live", conn.app)
+        dedupe = verified.delivery_id or result.delivery_id_fallback
+        event, new = await self.inbox.record(
+            source,
+            type_=result.type,
+            dedupe_key=dedupe,
+            occurred_at=result.occurred_at,
+            data=result.data,
+            raw=verified.payload,
+        )
+        if new:
+            self.counters.accepted += 1
+        else:
+            self.counters.duplicates += 1
+        return Outcome(event_id=event.id, duplicate=not new)

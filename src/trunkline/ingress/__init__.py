@@ -1,0 +1,1 @@
+"""The webhook ingress: ``POST /webhooks/{app}/{token}``, where providers deliver (HTTP only)."""
