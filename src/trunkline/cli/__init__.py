@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from trunkline.cli import admin, remote, server
+from trunkline.cli import admin, events, remote, server
 
 HELP = (
     "trunkline: a self-hosted gateway between your software and business phone systems.\n\n"
@@ -19,6 +19,7 @@ app.add_typer(admin.accounts, name="accounts")
 app.add_typer(admin.keys, name="keys")
 app.add_typer(admin.vault, name="vault")
 app.add_typer(remote.connections, name="connections")
+app.add_typer(events.events, name="events")
 app.command("api")(remote.api)
 app.command("apps")(remote.apps)
 
