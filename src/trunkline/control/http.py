@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from trunkline.errors import InvalidRequest, TrunklineError, render_error
+from trunkline.errors import InvalidRequest, PayloadTooLarge, TrunklineError, render_error
 
 log = logging.getLogger("trunkline.control")
 Model = TypeVar("Model", bound=BaseModel)
@@ -54,8 +54,48 @@ class JSON(Response):
         return orjson.dumps(content)
 
 
+CONTROL_BODY_LIMIT = 256 * 1024  # a connection's JSON is small; nothing here needs more
+MAX_DEPTH = 16
+MAX_KEYS = 1000
+
+
+async def read_limited(request: Request, limit: int = CONTROL_BODY_LIMIT) -> bytes:
+    """The body, refused with 413 as soon as it passes ``limit`` (never buffered past it)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(f"request body exceeds {limit} bytes")
+    parts: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"request body exceeds {limit} bytes")
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+def check_shape(value: Any, depth: int = 0) -> int:
+    """Bound the nesting and size of client JSON (stored metadata must always list again)."""
+    if depth > MAX_DEPTH:
+        raise InvalidRequest(f"JSON nested deeper than {MAX_DEPTH} levels")
+    count = 0
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if "\x00" in key:
+                raise InvalidRequest("JSON keys must not contain NUL")
+            count += 1 + check_shape(item, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            count += 1 + check_shape(item, depth + 1)
+    elif isinstance(value, str) and "\x00" in value:
+        raise InvalidRequest("JSON strings must not contain NUL")
+    if count > MAX_KEYS:
+        raise InvalidRequest(f"JSON has more than {MAX_KEYS} values")
+    return count
+
+
 async def json_body(request: Request, model: type[Model]) -> Model:
-    raw = await request.body()
+    raw = await read_limited(request)
     try:
         text = raw.decode("utf-8")
         data = orjson.loads(text) if text.strip() else {}
@@ -65,6 +105,7 @@ async def json_body(request: Request, model: type[Model]) -> Model:
         raise InvalidRequest(f"request body is not valid JSON: {exc}") from None
     if not isinstance(data, dict):
         raise InvalidRequest("request body must be a JSON object")
+    check_shape(data)
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -82,7 +123,7 @@ def error_response(request: Request, exc: Exception) -> Response:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         body = render_error(exc.status_code, code, str(exc.detail), rid)
         return Response(body, exc.status_code, exc.headers, "application/json")
-    log.exception("unhandled error", extra={"fields": {"request_id": rid}})
+    log.error("unhandled error", exc_info=exc, extra={"fields": {"request_id": rid}})
     return Response(
         render_error(500, "internal_error", "internal error", rid),
         500,

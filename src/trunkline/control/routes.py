@@ -37,6 +37,8 @@ class Reconnect(BaseModel):
 
 def _filter(request: Request, name: str) -> str | None:
     value = request.query_params.get(name)
+    if value and ("\x00" in value or len(value) > 200):
+        raise InvalidRequest(f"{name} is not a valid filter value")
     return value or None
 
 

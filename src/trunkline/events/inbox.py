@@ -63,6 +63,9 @@ class Filters:
 
     @classmethod
     def parse(cls, app: str | None, type_: str | None, connection_id: str | None) -> Filters:
+        for value in (app, connection_id):
+            if value and ("\x00" in value or len(value) > 100):
+                raise InvalidRequest("app and connection_id must be plain identifiers")
         types = tuple(t.strip() for t in (type_ or "").split(",") if t.strip())
         for pattern in types:
             if len(pattern) > 80 or not _pattern_ok(pattern):
