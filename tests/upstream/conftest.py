@@ -28,6 +28,7 @@ async def pool() -> AsyncIterator[UpstreamPool]:
 @dataclass
 class Certs:
     ca_file: Path
+    server_chain: str  # PEM: the server certificate and its key
     server: ssl.SSLContext
 
     def client(self) -> ssl.SSLContext:
@@ -108,4 +109,4 @@ def certs(tmp_path_factory: pytest.TempPathFactory) -> Certs:
     )
     server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     server.load_cert_chain(str(chain))
-    return Certs(ca_file, server)
+    return Certs(ca_file, str(chain), server)
