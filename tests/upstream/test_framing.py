@@ -27,7 +27,8 @@ async def test_content_length_body_headers_in_order_and_raw(pool: UpstreamPool) 
         b"X-DUP: b\r\n\r\nhello"
     )
     async with Scripted(answer(raw)) as server:
-        async with await pool.request(b"GET", server.url, b"/") as response:
+        response = await pool.request(b"GET", server.url, b"/")
+        async with response:
             assert response.status == 201
             assert response.reason == b"Created"
             assert response.content_length == 5
@@ -46,7 +47,7 @@ async def test_chunked_with_extensions_and_trailers(pool: UpstreamPool) -> None:
     raw = (
         b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTrailer: X-Checksum\r\n\r\n"
         b"5;name=value;flag\r\nhello\r\n"
-        b"1;x=\"quoted\"\r\n \r\n"
+        b'1;x="quoted"\r\n \r\n'
         b"A\r\n0123456789\r\n"
         b"0;last=1\r\nX-Checksum: abc\r\nX-Other: 2\r\n\r\n"
     )
@@ -102,7 +103,7 @@ async def test_head_chunked_without_body(pool: UpstreamPool) -> None:
 async def test_no_body_statuses(pool: UpstreamPool, status: int) -> None:
     async def handler(conn: ServerConn) -> None:
         await conn.request()
-        await conn.send(b"HTTP/1.1 %d X\r\nContent-Length: 7\r\nETag: \"e\"\r\n\r\n" % status)
+        await conn.send(b'HTTP/1.1 %d X\r\nContent-Length: 7\r\nETag: "e"\r\n\r\n' % status)
         await conn.request()
         await conn.send(ok(b"next"))
 
@@ -232,7 +233,8 @@ async def test_malformed_responses_raise_protocol_error(
 async def test_incomplete_body_is_reported_as_such(pool: UpstreamPool) -> None:
     parts = (b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n", b"hello")
     async with Scripted(respond_once(*parts)) as server:
-        async with await pool.request(b"GET", server.url, b"/") as response:
+        response = await pool.request(b"GET", server.url, b"/")
+        async with response:
             assert await response.__anext__() == b"hello"
             with pytest.raises(IncompleteBody, match="after 5 of 10 body bytes"):
                 await response.read()

@@ -39,7 +39,7 @@ async def test_read_timeout_waiting_for_the_head() -> None:
 
     async with Scripted(handler) as server, UpstreamPool(timeouts=Timeouts(read=0.2)) as pool:
         started = time.monotonic()
-        with pytest.raises(ReadTimeout, match="nothing for 0.2s") as caught:
+        with pytest.raises(ReadTimeout, match=r"nothing for 0\.2s") as caught:
             await read_all(pool, server.url)
         assert 0.15 < time.monotonic() - started < 1
         assert isinstance(caught.value, UpstreamTimeout) and caught.value.status == 504
@@ -98,7 +98,8 @@ async def test_a_slow_consumer_is_not_a_read_timeout() -> None:
         await conn.send(b"z" * size)
 
     async with Scripted(handler) as server, UpstreamPool(timeouts=Timeouts(read=0.15)) as pool:
-        async with await pool.request(b"GET", server.url, b"/") as response:
+        response = await pool.request(b"GET", server.url, b"/")
+        async with response:
             got = 0
             async for chunk in response:
                 got += len(chunk)
@@ -142,7 +143,7 @@ async def test_connect_timeout_covers_the_tls_handshake() -> None:
         url = f"https://127.0.0.1:{server.port}"
         async with UpstreamPool(timeouts=Timeouts(connect=0.2)) as pool:
             started = time.monotonic()
-            with pytest.raises(ConnectTimeout, match="took over 0.2s"):
+            with pytest.raises(ConnectTimeout, match=r"took over 0\.2s"):
                 await read_all(pool, url)
             assert time.monotonic() - started < 1
             assert pool.stats()[url]["open"] == 0
@@ -180,7 +181,7 @@ async def test_refused_and_unresolvable() -> None:
             raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
 
         pool.resolver._lookup = no_such_host  # type: ignore[method-assign,assignment]
-        with pytest.raises(ConnectError, match="cannot resolve nowhere.example"):
+        with pytest.raises(ConnectError, match=r"cannot resolve nowhere\.example"):
             await read_all(pool, "http://nowhere.example")
 
 
