@@ -201,7 +201,7 @@ class Connection(asyncio.Protocol):
         if self.head_done:
             self.keep_alive = self._parser.should_keep_alive()
             self.complete = True
-            self._cancel_timers()
+            self._cancel_total()
 
     # -- the exchange ---------------------------------------------------------------------------
 
@@ -270,7 +270,7 @@ class Connection(asyncio.Protocol):
             and not self.closed
         )
         self.active = False
-        self._cancel_timers()
+        self._cancel_total()
         if self._send_task is not None and not self._send_task.done():
             self._send_task.cancel()
         self._send_task = None
@@ -293,7 +293,7 @@ class Connection(asyncio.Protocol):
         if 200 <= status < 300 and self.leftover:
             raise ProtocolError("the proxy sent bytes after its CONNECT answer")
         self.active = False
-        self._cancel_timers()
+        self._cancel_total()
         return status
 
     def use_transport(self, transport: asyncio.Transport) -> None:
@@ -410,7 +410,7 @@ class Connection(asyncio.Protocol):
         """HEAD or CONNECT: the head is the whole response. Reusable only if nothing follows."""
         self.complete = True
         self._parser_dirty = True
-        self._cancel_timers()
+        self._cancel_total()
         buf = self._head_buf or b""
         end = -4
         for _ in range(self._messages):
@@ -454,19 +454,29 @@ class Connection(asyncio.Protocol):
             self.transport.resume_reading()
 
     def _arm_timers(self, deadline: float | None) -> None:
-        if self._read_timeout is not None:
-            when = self._last_activity + self._read_timeout
-            self._read_timer = self.loop.call_at(when, self._read_timer_fired)
+        # The read timer outlives exchanges on a busy connection (it re-arms itself lazily):
+        # cheaper than a new timer per request. Only an earlier due time needs a new one.
+        timeout = self._read_timeout
+        if timeout is not None:
+            due = self._last_activity + timeout
+            timer = self._read_timer
+            if timer is None or timer.when() > due:
+                if timer is not None:
+                    timer.cancel()
+                self._read_timer = self.loop.call_at(due, self._read_timer_fired)
         if deadline is not None:
             self._total_timer = self.loop.call_at(deadline, self._total_timer_fired)
+
+    def _cancel_total(self) -> None:
+        if self._total_timer is not None:
+            self._total_timer.cancel()
+            self._total_timer = None
 
     def _cancel_timers(self) -> None:
         if self._read_timer is not None:
             self._read_timer.cancel()
             self._read_timer = None
-        if self._total_timer is not None:
-            self._total_timer.cancel()
-            self._total_timer = None
+        self._cancel_total()
 
     def _read_timer_fired(self) -> None:
         self._read_timer = None

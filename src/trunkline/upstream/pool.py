@@ -300,8 +300,7 @@ class UpstreamPool:
             raise PoolClosed("the upstream pool is closed")
         where = origin if isinstance(origin, Origin) else self._origin(origin)
         t = timeouts or self.timeouts
-        loop = asyncio.get_running_loop()
-        deadline = None if t.total is None else loop.time() + t.total
+        deadline = None if t.total is None else asyncio.get_running_loop().time() + t.total
         head = self._head(method, where, target, headers, body, content_length)
         pool = self._pools.get(where) or self._pool(where)
         skip_body = method == b"HEAD"
