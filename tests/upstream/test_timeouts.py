@@ -230,3 +230,14 @@ async def test_a_cancelled_lookup_does_not_break_the_others() -> None:
     impatient.cancel()
     assert await patient
     assert resolver.lookups == 1
+
+
+async def test_a_timeout_is_not_mistaken_for_the_end_of_a_close_delimited_body() -> None:
+    async def handler(conn: ServerConn) -> None:
+        await conn.request()
+        await conn.send(b"HTTP/1.1 200 OK\r\n\r\npart")
+        await asyncio.sleep(30)
+
+    async with Scripted(handler) as server, UpstreamPool(timeouts=Timeouts(read=0.2)) as pool:
+        with pytest.raises(ReadTimeout):
+            await read_all(pool, server.url)

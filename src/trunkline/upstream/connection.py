@@ -68,6 +68,7 @@ class Connection(asyncio.Protocol):
         self._total_timer: asyncio.TimerHandle | None = None
         self._send_task: asyncio.Task[None] | None = None
         self.active = False
+        self._body: deque[bytes] = deque()
         self._reset(False, None)
 
     # -- per-exchange state ---------------------------------------------------------------------
@@ -92,7 +93,7 @@ class Connection(asyncio.Protocol):
         self.trailers: list[tuple[bytes, bytes]] = []
         self.content_length: int | None = None
         self._te: bytes | None = None
-        self._body: deque[bytes] = deque()
+        self._body.clear()
         self._buffered = 0
         self.received = 0
         self._reading_paused = False
@@ -132,8 +133,8 @@ class Connection(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
         if self.active and not self.complete:
-            if self.head_done and self._close_delimited():
-                self.complete = True
+            if self.head_done and self._error is None and self._close_delimited():
+                self.complete = True  # EOF is how a close-delimited body ends
             elif self._error is None:
                 self._error = self._lost_error(exc)
         self._cancel_timers()
