@@ -66,7 +66,7 @@ class ServerConn:
             seen.body = await self.read_chunked()
 
     async def read_chunked(self) -> bytes:
-        parts = []
+        parts: list[bytes] = []
         while True:
             size_line = await self.reader.readuntil(b"\r\n")
             size = int(size_line.split(b";")[0], 16)
@@ -106,7 +106,7 @@ class Scripted:
     connections: int = 0
     requests: list[SeenRequest] = field(default_factory=list)
     _server: asyncio.Server | None = None
-    _tasks: set[asyncio.Task[None]] = field(default_factory=set)
+    _tasks: set[asyncio.Task[object]] = field(default_factory=set)
     _writers: list[asyncio.StreamWriter] = field(default_factory=list)
 
     async def __aenter__(self) -> Scripted:
@@ -143,13 +143,13 @@ class Scripted:
         self._writers.append(writer)
         task = asyncio.current_task()
         assert task is not None
-        self._tasks.add(task)  # type: ignore[arg-type]
+        self._tasks.add(task)
         try:
             await self.handler(conn)
         except (ConnectionError, asyncio.IncompleteReadError, asyncio.CancelledError):
             pass  # the client went away, or the test is over
         finally:
-            self._tasks.discard(task)  # type: ignore[arg-type]
+            self._tasks.discard(task)
             writer.transport.abort()
 
 

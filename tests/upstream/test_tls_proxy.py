@@ -23,7 +23,11 @@ async def read_all(pool: UpstreamPool, url: str, target: bytes = b"/") -> bytes:
 def recording_sni(certs: Certs, names: list[str | None]) -> ssl.SSLContext:
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(certs.server_chain)
-    context.sni_callback = lambda sock, name, ctx: names.append(name)  # type: ignore[assignment,misc,return-value]
+
+    def record(sock: ssl.SSLObject, name: str | None, ctx: ssl.SSLContext) -> None:
+        names.append(name)
+
+    context.sni_callback = record
     return context
 
 
