@@ -268,3 +268,12 @@ async def test_unsolicited_bytes_on_an_idle_connection_close_it(pool: UpstreamPo
         assert await get(pool, server) == (200, b"first")
         await asyncio.sleep(0.2)
         assert pool.stats()[server.url]["open"] == 0
+
+
+async def test_a_large_head_under_the_limit_is_fine(pool: UpstreamPool) -> None:
+    headers = [b"X-H-%03d: %s" % (i, b"h" * 500) for i in range(120)]  # ~61 KiB
+    async with Scripted(answer(ok(b"fine", *headers))) as server:
+        response = await pool.request(b"GET", server.url, b"/")
+        async with response:
+            assert len(response.headers) == 121
+            assert await response.read() == b"fine"

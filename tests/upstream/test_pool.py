@@ -302,3 +302,46 @@ async def test_close_fails_a_response_being_read() -> None:
             await response.read()
         response.release()
         response.release()  # idempotent
+
+
+async def test_a_cancelled_caller_leaks_nothing() -> None:
+    gate = Gate()
+    async with Scripted(gate) as server, UpstreamPool(max_per_origin=1, max_per_key=1) as pool:
+        task = asyncio.ensure_future(tenant_get(pool, server.url, b"A", b"/slow"))
+        await asyncio.sleep(0.05)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        gate.release.set()
+        assert await tenant_get(pool, server.url, b"A", b"/next") < 1
+        assert pool.stats()[server.url] == {"open": 1, "idle": 1, "waiting": 0}
+
+
+async def test_stream_context_manager_releases(pool: UpstreamPool) -> None:
+    async with Scripted(answer(ok(b"streamed"))) as server:
+        for _ in range(3):
+            async with pool.stream(b"GET", server.url, b"/") as response:
+                assert [chunk async for chunk in response] == [b"streamed"]
+        assert server.connections == 1
+        with pytest.raises(RuntimeError, match="released"):
+            await response.read()
+
+
+async def test_a_body_already_received_need_not_be_read(pool: UpstreamPool) -> None:
+    """Keep-alive depends on the body having arrived, not on the caller having consumed it."""
+    async with Scripted(answer(ok(b"small"))) as server:
+        for _ in range(3):
+            response = await pool.request(b"GET", server.url, b"/")
+            assert response.complete
+            response.release()
+        assert server.connections == 1
+
+
+async def test_a_large_bytes_body_is_replayed_on_a_stale_connection(pool: UpstreamPool) -> None:
+    bodies, handler = serve_then_drop()
+    body = b"b" * 300_000
+    async with Scripted(handler) as server:  # type: ignore[arg-type]
+        assert await fetch(pool, server.url) == b"first"
+        async with await pool.request(b"PUT", server.url, b"/", body=body) as response:
+            assert await response.read() == b"fresh"
+        assert bodies == [len(body)]
