@@ -352,6 +352,9 @@ class Connection(asyncio.Protocol):
                 raise BodyLengthMismatch(f"the body is longer than its length {length}")
             else:
                 transport.write(chunk)
+                # All bytes are with the transport: an answer may now complete the exchange
+                # before the drain below returns.
+                self.sent = sent == length
             if self._write_paused:
                 await self._drain()
                 if self._error is not None or self.closed:
