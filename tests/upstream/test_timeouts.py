@@ -97,14 +97,15 @@ async def test_a_slow_consumer_is_not_a_read_timeout() -> None:
         await conn.send(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % size)
         await conn.send(b"z" * size)
 
-    async with Scripted(handler) as server, UpstreamPool(timeouts=Timeouts(read=0.15)) as pool:
+    async with Scripted(handler) as server, UpstreamPool(timeouts=Timeouts(read=0.25)) as pool:
         response = await pool.request(b"GET", server.url, b"/")
         async with response:
-            got = 0
+            got = naps = 0
             async for chunk in response:
                 got += len(chunk)
-                if got < 3 * 256 * 1024:
-                    await asyncio.sleep(0.2)  # longer than the read timeout, several times
+                if naps < 3:
+                    naps += 1
+                    await asyncio.sleep(0.35)  # longer than the read timeout
             assert got == size
 
 
@@ -116,7 +117,7 @@ async def test_a_slow_producer_is_not_a_read_timeout(pool: UpstreamPool) -> None
 
     async with Scripted(answer(ok())) as server:
         response = await pool.request(
-            b"POST", server.url, b"/", body=slow(), timeouts=Timeouts(read=0.15)
+            b"POST", server.url, b"/", body=slow(), timeouts=Timeouts(read=0.2)
         )
         async with response:
             assert await response.read() == b"ok"
