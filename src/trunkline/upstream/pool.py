@@ -242,7 +242,8 @@ class UpstreamPool:
     """HTTP/1.1 client with keep-alive pools per origin. One per process (or per event loop).
 
     ``max_per_origin`` caps the connections to one origin; ``max_per_key`` caps how many of them
-    a single ``share_key`` (e.g. a credential id) may use at once. ``ssl_context`` defaults to the
+    a single ``share_key`` (e.g. a credential id) may use at once; requests without a share key
+    are capped only per origin. ``ssl_context`` defaults to the
     system trust store with hostname checks. ``proxy`` is an ``http://[user:pass@]host:port``
     outbound proxy (absolute-form requests for http, a CONNECT tunnel for https). Idle
     connections older than ``idle_timeout`` seconds are not reused. A request that fails on a
