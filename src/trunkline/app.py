@@ -48,6 +48,7 @@ from trunkline.settings import Settings
 from trunkline.store import make_engine, sessions
 from trunkline.transport import AsgiUpstream, RoutedUpstream, Upstream
 from trunkline.transport.aio import AiohttpUpstream
+from trunkline.transport.pool import PoolUpstream
 from trunkline.vault import Vault
 
 log = logging.getLogger("trunkline")
@@ -71,10 +72,7 @@ class Trunkline:
                 self.catalogue.point(app, url)
         mounts = [Mount(f"/sandbox/{app}", asgi) for app, (_, asgi) in self.sandboxes.items()]
         base_path = urlsplit(settings.base_url).path.rstrip("/")
-        routed = RoutedUpstream(
-            upstream
-            or AiohttpUpstream(settings.upstream_connect_timeout, settings.upstream_read_timeout)
-        )
+        routed = RoutedUpstream(upstream or self._real_hosts())
         if mounts:
             in_process = AsgiUpstream(Router(routes=list(mounts)), settings.upstream_read_timeout)
             routed.mount(settings.base_url + "/sandbox/", _Rooted(in_process, base_path))
@@ -150,6 +148,19 @@ class Trunkline:
             lifespan=self._lifespan,
         )
         self.ready = False
+
+    def _real_hosts(self) -> Upstream:
+        settings = self.settings
+        if settings.upstream_client == "aiohttp":
+            return AiohttpUpstream(
+                settings.upstream_connect_timeout, settings.upstream_read_timeout
+            )
+        return PoolUpstream(
+            settings.upstream_connect_timeout,
+            settings.upstream_read_timeout,
+            max_per_key=settings.upstream_connections_per_credential,
+            proxy=settings.upstream_proxy,
+        )
 
     def _sandboxes(self) -> dict[str, tuple[SandboxSpec, ASGIApp]]:
         """The mounted sandboxes; test-mode traffic of their apps goes to them."""

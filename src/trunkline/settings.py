@@ -62,6 +62,22 @@ class Settings(BaseSettings):
     sandbox_speed: float = Field(
         default=1.0, gt=0, description="Divides the sandboxes' simulated delays."
     )
+    upstream_client: Literal["pool", "aiohttp"] = Field(
+        default="pool",
+        description="HTTP client to providers: trunkline's own keep-alive pool (a quarter of "
+        "aiohttp's CPU per request) or aiohttp.",
+    )
+    upstream_proxy: str | None = Field(
+        default=None,
+        description="An http:// proxy for all traffic to providers (egress-controlled "
+        "deployments); `pool` client only.",
+    )
+    upstream_connections_per_credential: int = Field(
+        default=64,
+        gt=0,
+        description="Most connections one credential may hold to a provider at once, so one "
+        "tenant's slow uploads cannot starve the others.",
+    )
     upstream_connect_timeout: float = Field(
         default=10.0, gt=0, description="Seconds to open a connection to a provider."
     )

@@ -78,19 +78,25 @@ class Ingest:
         handshake = schemes.handshake(provider.webhooks, delivery.headers)
         if handshake:
             return Outcome(echo_headers=handshake)
-        candidates = await self.subscriptions.secrets_for(conn.id)
-        verified = schemes.verify_any(
+        scheme = schemes.select(provider.webhooks, delivery.headers)
+        field_name = scheme.credential_field
+        if field_name is not None:
+            secrets = [credentials[field_name]] if credentials.get(field_name) else []
+        else:
+            secrets = await self.subscriptions.secrets_for(conn.id)
+        if not secrets:
+            raise Unauthorized(
+                "this connection holds no webhook secret yet: create a subscription first"
+            )
+        verified = schemes.verify(
             provider.webhooks,
             method=delivery.method,
             url=delivery.url,
             headers=delivery.headers,
             body=delivery.body,
-            subscription_secrets=candidates,
-            credentials=credentials,
+            secret=secrets,
             now=datetime.now(UTC),
         )
-        if verified is None:
-            raise Unauthorized("the delivery's signature does not verify")
         result = normalise.normalise(delivery.app, verified.payload, headers=delivery.headers)
         source = Source(conn.account_id, conn.id, conn.mode or "live", conn.app)
         dedupe = verified.delivery_id or result.delivery_id_fallback

@@ -132,7 +132,9 @@ class Gateway:
         retry = resolved.expires_at is not None and not isinstance(body, _Streamed)
         try:
             while True:
-                async with self.upstream.request(scope["method"], url, forward, body) as response:
+                async with self.upstream.request(
+                    scope["method"], url, forward, body, share_key=resolved.throttle_key
+                ) as response:
                     if not (retry and response.status == 401):
                         await self._relay(response, send, request_id, record)
                         return

@@ -66,6 +66,7 @@ class AiohttpUpstream:
         body: Body = None,
         *,
         timeout: float | None = None,
+        share_key: str | None = None,
     ) -> AsyncIterator[_Response]:
         async with self.session.request(
             method,

@@ -29,9 +29,11 @@ class Upstream(Protocol):
         body: Body = None,
         *,
         timeout: float | None = None,
+        share_key: str | None = None,
     ) -> AbstractAsyncContextManager[UpstreamResponse]:
-        """Send one request. Errors: ``TimeoutError`` (no answer in time) and ``OSError`` or
-        ``aiohttp.ClientError`` (unreachable, reset); the caller maps them to 504/502."""
+        """Send one request. ``share_key`` (a credential) gets a fair share of connections.
+        Errors: ``TimeoutError`` or ``UpstreamTimeout`` (no answer in time), ``OSError``,
+        ``aiohttp.ClientError`` or ``UpstreamUnavailable`` (unreachable, reset, garbage)."""
         ...
 
     async def close(self) -> None: ...

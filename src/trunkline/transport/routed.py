@@ -55,6 +55,7 @@ class AsgiUpstream:
         body: Body = None,
         *,
         timeout: float | None = None,
+        share_key: str | None = None,
     ) -> AsyncIterator[UpstreamResponse]:
         parts = urlsplit(url)
         host = parts.netloc.encode("latin-1")
@@ -169,8 +170,11 @@ class RoutedUpstream:
         body: Body = None,
         *,
         timeout: float | None = None,
+        share_key: str | None = None,
     ) -> AbstractAsyncContextManager[UpstreamResponse]:
-        return self.pick(url).request(method, url, headers, body, timeout=timeout)
+        return self.pick(url).request(
+            method, url, headers, body, timeout=timeout, share_key=share_key
+        )
 
     async def close(self) -> None:
         for upstream in {id(u): u for u in [self.default, *self.routes.values()]}.values():
