@@ -190,13 +190,12 @@ def _quo_v1_refined(kind: str, obj: Data) -> str:
 
 
 def _quo_data(kind: str, provider_type: str, obj: Data, context: Data) -> Data:
-    if kind.startswith("message."):
-        return _quo_message(obj, context)
-    if kind == "contact.updated":
-        return _clean({"contact": _quo_contact(obj)})
-    if kind in SHARED_TYPES or provider_type.startswith("call."):
-        return _quo_call(obj, context)
-    return _clean({"object_id": _text(obj.get("id")), "details": _without(obj, "id", "object")})
+    family = provider_type.split(".", 1)[0]
+    data = QUO_FAMILIES[family](obj, context) if family in QUO_FAMILIES else {}
+    if kind not in SHARED_TYPES:  # namespaced: keep what the shared shape has no key for
+        data["object_id"] = _text(obj.get("id")) or _text(obj.get("callId"))
+        data["details"] = _without(obj, "id", "object")
+    return _clean(data)
 
 
 def _quo_message(obj: Data, context: Data) -> Data:
@@ -256,6 +255,17 @@ def _quo_contact(obj: Data) -> Data:
             "emails": [e.get("value") for e in emails if isinstance(e, dict)],
         }
     )
+
+
+def _quo_contact_data(obj: Data, _context: Data) -> Data:
+    return _clean({"contact": _quo_contact(obj)})
+
+
+QUO_FAMILIES: dict[str, Callable[[Data, Data], Data]] = {
+    "message": _quo_message,
+    "call": _quo_call,
+    "contact": _quo_contact_data,
+}
 
 
 def _dialogue(lines: Any) -> str | None:
