@@ -46,7 +46,9 @@ class Capture:
         with self.lock:
             return [r for r in self.received if r.path.startswith(f"/{prefix}")]
 
-    def wait(self, prefix: str, done: Callable[[list[Captured]], bool], timeout: float = 10.0) -> list[Captured]:
+    def wait(
+        self, prefix: str, done: Callable[[list[Captured]], bool], timeout: float = 10.0
+    ) -> list[Captured]:
         deadline = time.monotonic() + timeout
         while True:
             found = self.at(prefix)
@@ -77,22 +79,25 @@ def capture() -> Iterator[Capture]:
         yield receiver
 
 
-FAST = {"webhook_attempts": 2, "webhook_base_delay": 0.01, "rate_limits": False}
+def _fast(speed: float) -> SandboxConfig:
+    return SandboxConfig(
+        speed=speed, webhook_attempts=2, webhook_base_delay=0.01, rate_limits=False
+    )
 
 
 @pytest.fixture(scope="session")
 def quo_url() -> Iterator[str]:
-    with serve_asgi(quo.create_app(SandboxConfig(speed=50.0, **FAST))) as url:
+    with serve_asgi(quo.create_app(_fast(50.0))) as url:
         yield url
 
 
 @pytest.fixture(scope="session")
 def twilio_url() -> Iterator[str]:
-    with serve_asgi(twilio.create_app(SandboxConfig(speed=50.0, **FAST))) as url:
+    with serve_asgi(twilio.create_app(_fast(50.0))) as url:
         yield url
 
 
 @pytest.fixture(scope="session")
 def callrail_url() -> Iterator[str]:
-    with serve_asgi(callrail.create_app(SandboxConfig(speed=1000.0, **FAST))) as url:
+    with serve_asgi(callrail.create_app(_fast(1000.0))) as url:
         yield url

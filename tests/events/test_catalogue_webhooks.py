@@ -88,13 +88,21 @@ def _scheme(**changes: Any) -> dict[str, Any]:
         (_scheme(unknown_key=True), "unknown_key"),
         (_scheme(signature_header="bad header"), "signature_header"),
         (
-            {"scheme": "twilio", "signature_header": "X-Twilio-Signature", "secret": "subscription",
-             "tolerance_seconds": 300},
+            {
+                "scheme": "twilio",
+                "signature_header": "X-Twilio-Signature",
+                "secret": "subscription",
+                "tolerance_seconds": 300,
+            },
             "tolerance_seconds",
         ),
         (
-            {"scheme": "callrail", "signature_header": "Signature", "secret": "subscription",
-             "timestamp_header": "X-Time"},
+            {
+                "scheme": "callrail",
+                "signature_header": "Signature",
+                "secret": "subscription",
+                "timestamp_header": "X-Time",
+            },
             "timestamp_header",
         ),
     ],
@@ -107,7 +115,9 @@ def test_bad_scheme_declarations_are_refused(scheme: dict[str, Any], why: str) -
 
 def test_schemes_must_be_told_apart_by_their_signature_header() -> None:
     with pytest.raises(ValidationError, match="told apart"):
-        Webhooks.model_validate({"schemes": [_scheme(), _scheme(signature_header="Webhook-Signature")]})
+        Webhooks.model_validate(
+            {"schemes": [_scheme(), _scheme(signature_header="Webhook-Signature")]}
+        )
     with pytest.raises(ValidationError):
         Webhooks.model_validate({"schemes": []})
 

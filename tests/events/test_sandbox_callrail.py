@@ -38,21 +38,47 @@ def callrail_run(callrail_url: str, capture: Capture) -> Iterator[dict[str, Any]
         tracker = next(t for t in trackers if t.get("sms_enabled") and t["status"] == "active")
         company, number = tracker["company"]["id"], tracker["tracking_numbers"][0]
         config = {hook: [capture.url(f"cr/{hook}")] for hook in HOOKS}
-        made = api.post(f"{acct}/integrations.json", json={"type": "Webhooks", "company_id": company, "config": config})
+        made = api.post(
+            f"{acct}/integrations.json",
+            json={"type": "Webhooks", "company_id": company, "config": config},
+        )
         assert made.status_code == 201, made.text
         for outcome, caller in CALLERS.items():
-            call = {"tracking_number": number, "customer_phone_number": caller,
-                    "customer_name": "Pat Doe", "outcome": outcome, "duration": 40}
+            call = {
+                "tracking_number": number,
+                "customer_phone_number": caller,
+                "customer_name": "Pat Doe",
+                "outcome": outcome,
+                "duration": 40,
+            }
             api.post("/_sandbox/calls/inbound", json=call).raise_for_status()
         api.post("/_sandbox/clock/advance").raise_for_status()
         capture.wait("cr/post_call", lambda r: len(r) == 3)
         answered = json_of(capture.at("cr/post_call")[0])["resource_id"]
         api.put(f"{acct}/calls/{answered}.json", json={"note": "Wants a quote"}).raise_for_status()
-        api.post("/_sandbox/texts/inbound", json={"tracking_number": number, "customer_phone_number": TEXTER, "content": "Open today?"}).raise_for_status()
-        sent = api.post(f"{acct}/text-messages.json", json={"company_id": company, "customer_phone_number": TEXTER, "content": "Yes, until 6", "tracking_number": number})
+        api.post(
+            "/_sandbox/texts/inbound",
+            json={
+                "tracking_number": number,
+                "customer_phone_number": TEXTER,
+                "content": "Open today?",
+            },
+        ).raise_for_status()
+        sent = api.post(
+            f"{acct}/text-messages.json",
+            json={
+                "company_id": company,
+                "customer_phone_number": TEXTER,
+                "content": "Yes, until 6",
+                "tracking_number": number,
+            },
+        )
         assert sent.status_code == 201, sent.text
-        form = {"company_id": company, "form_url": "https://example.com/contact",
-                "form_data": {"name": "Sam", "email": "sam@example.com", "phone": TEXTER}}
+        form = {
+            "company_id": company,
+            "form_url": "https://example.com/contact",
+            "form_data": {"name": "Sam", "email": "sam@example.com", "phone": TEXTER},
+        }
         api.post("/_sandbox/forms/submit", json=form).raise_for_status()
         for hook in ("updated_call", "sms_received", "sms_sent", "form_captured"):
             capture.wait(f"cr/{hook}", lambda r: len(r) == 1)
@@ -90,9 +116,15 @@ def test_calls(callrail_run: dict[str, Any], capture: Capture, hinted: bool) -> 
                 verified, event = _check(callrail_run, delivery, hinted=hinted)
                 if event.data["from"] == caller:
                     events[hook] = event
-                    assert verified.delivery_id == "sha256:" + __import__("hashlib").sha256(delivery.body).hexdigest()
+                    assert (
+                        verified.delivery_id
+                        == "sha256:" + __import__("hashlib").sha256(delivery.body).hexdigest()
+                    )
         ringing = events["pre_call"]
-        assert ringing.type == "call.ringing" and ringing.data["to"] == number == ringing.data["phone_number"]
+        assert (
+            ringing.type == "call.ringing"
+            and ringing.data["to"] == number == ringing.data["phone_number"]
+        )
         assert ringing.data["direction"] == "inbound" and ringing.data["call_id"].startswith("CAL")
         assert ringing.occurred_at is not None
         ended = events["post_call"]
@@ -112,7 +144,9 @@ def test_calls(callrail_run: dict[str, Any], capture: Capture, hinted: bool) -> 
 
 
 @pytest.mark.parametrize("hinted", [True, False])
-def test_call_modified_texts_and_forms(callrail_run: dict[str, Any], capture: Capture, hinted: bool) -> None:
+def test_call_modified_texts_and_forms(
+    callrail_run: dict[str, Any], capture: Capture, hinted: bool
+) -> None:
     (updated,) = [_check(callrail_run, d, hinted=hinted)[1] for d in capture.at("cr/updated_call")]
     assert updated.type == "callrail.call.updated"
     assert updated.data["details"] == {"changes": ["note"]} and updated.occurred_at is None
@@ -131,9 +165,17 @@ def test_call_modified_texts_and_forms(callrail_run: dict[str, Any], capture: Ca
     assert form.data["object_id"] and form.occurred_at is not None
 
 
-def test_tampered_callrail_delivery_is_refused(callrail_run: dict[str, Any], capture: Capture) -> None:
+def test_tampered_callrail_delivery_is_refused(
+    callrail_run: dict[str, Any], capture: Capture
+) -> None:
     delivery = capture.at("cr/post_call")[0]
-    altered = Captured(delivery.method, delivery.url, delivery.path, delivery.headers, delivery.body.replace(b"Pat Doe", b"Pat Dow"))
+    altered = Captured(
+        delivery.method,
+        delivery.url,
+        delivery.path,
+        delivery.headers,
+        delivery.body.replace(b"Pat Doe", b"Pat Dow"),
+    )
     with pytest.raises(Unauthorized):
         _check(callrail_run, altered)
     with pytest.raises(Unauthorized):

@@ -77,8 +77,13 @@ def quo_run(quo_url: str, capture: Capture) -> Iterator[dict[str, Any]]:
         for outcome, caller in CALLERS.items():
             call = {"from": caller, "to": LINE, "outcome": outcome, "duration": 30}
             client.post("/_sandbox/calls/inbound", json=call).raise_for_status()
-        contact = {"defaultFields": {"firstName": "Zoë", "lastName": "Park",
-                                     "phoneNumbers": [{"name": "mobile", "value": CUSTOMER}]}}
+        contact = {
+            "defaultFields": {
+                "firstName": "Zoë",
+                "lastName": "Park",
+                "phoneNumbers": [{"name": "mobile", "value": CUSTOMER}],
+            }
+        }
         assert client.post("/v1/contacts", json=contact).status_code == 201
         _settle(client, capture, 34)
         yield {"keys": keys, "client": client, "hook_id": hook_id}
@@ -118,7 +123,11 @@ def test_v1_messages(quo_run: dict[str, Any], capture: Capture) -> None:
     assert received[0].data["phone_number"] == LINE and received[0].data["text"] == "Hi there"
     assert received[0].data["message_id"].startswith("AC")
     assert received[0].occurred_at is not None
-    outcome = {e.data["to"]: (t, e.type, e.data["status"]) for t, e in events if e.data["direction"] == "outbound"}
+    outcome = {
+        e.data["to"]: (t, e.type, e.data["status"])
+        for t, e in events
+        if e.data["direction"] == "outbound"
+    }
     assert outcome[CUSTOMER] == ("message.delivered", "message.delivered", "delivered")
     # v1 has no message.failed: an undelivered text still arrives as message.delivered.
     assert outcome[UNREACHABLE] == ("message.delivered", "message.failed", "undelivered")
@@ -145,7 +154,9 @@ def test_v1_calls(quo_run: dict[str, Any], capture: Capture) -> None:
             recording = next(e for e in by_caller[caller] if e.type == "call.recording.completed")
             assert recording.data["recording_url"].startswith("http")
         if outcome == "voicemail":
-            assert ended.data["voicemail"] is True and ended.data["recording_url"].startswith("http")
+            assert ended.data["voicemail"] is True and ended.data["recording_url"].startswith(
+                "http"
+            )
     by_call = {e.data["call_id"]: e for e in events if e.type == "call.summary.completed"}
     assert set(by_call) == {call_ids["answered"], call_ids["voicemail"]}
     assert all(e.data["summary"] and e.data["status"] == "completed" for e in by_call.values())
@@ -154,11 +165,19 @@ def test_v1_calls(quo_run: dict[str, Any], capture: Capture) -> None:
     assert all(":" in e.data["transcript"] for e in transcripts)
 
 
-def test_v1_delivery_does_not_verify_with_another_subscriptions_key(quo_run: dict[str, Any], capture: Capture) -> None:
+def test_v1_delivery_does_not_verify_with_another_subscriptions_key(
+    quo_run: dict[str, Any], capture: Capture
+) -> None:
     delivery = capture.at("quo-v1/messages")[0]
     with pytest.raises(Unauthorized):
         _check(delivery, quo_run["keys"]["calls"])
-    altered = Captured(delivery.method, delivery.url, delivery.path, delivery.headers, delivery.body.replace(b"Hi there", b"Hi thera"))
+    altered = Captured(
+        delivery.method,
+        delivery.url,
+        delivery.path,
+        delivery.headers,
+        delivery.body.replace(b"Hi there", b"Hi thera"),
+    )
     with pytest.raises(Unauthorized):
         _check(altered, quo_run["keys"]["messages"])
 
@@ -210,7 +229,11 @@ def test_dated_live_events(quo_run: dict[str, Any], capture: Capture) -> None:
 
 
 EXPECTED_TEST_EVENTS = {
-    **{t: t for t in EVENT_TYPES if not t.startswith(("task.", "contact.deleted", "call.forwarded", "call.menu."))},
+    **{
+        t: t
+        for t in EVENT_TYPES
+        if not t.startswith(("task.", "contact.deleted", "call.forwarded", "call.menu."))
+    },
     "message.undelivered": "message.failed",
     "call.voicemail.completed": "voicemail.received",
     "call.forwarded": "quo.call.forwarded",
@@ -220,14 +243,20 @@ EXPECTED_TEST_EVENTS = {
 }
 
 
-def test_dated_test_event_of_every_type(quo_run: dict[str, Any], quo_url: str, capture: Capture) -> None:
+def test_dated_test_event_of_every_type(
+    quo_run: dict[str, Any], quo_url: str, capture: Capture
+) -> None:
     client: httpx.Client = quo_run["client"]
     hook = quo_run["hook_id"]
     for event_type in EVENT_TYPES:
-        sent = client.post(f"/webhooks/{hook}/events/test", headers=DATED, json={"eventType": event_type})
+        sent = client.post(
+            f"/webhooks/{hook}/events/test", headers=DATED, json={"eventType": event_type}
+        )
         assert sent.status_code == 200, sent.text
     client.post("/_sandbox/clock/advance").raise_for_status()
-    samples = capture.wait("quo-dated/live", lambda r: sum(b'"EVsample' in d.body for d in r) >= len(EVENT_TYPES))
+    samples = capture.wait(
+        "quo-dated/live", lambda r: sum(b'"EVsample' in d.body for d in r) >= len(EVENT_TYPES)
+    )
     seen = {}
     for delivery in samples:
         if b'"EVsample' not in delivery.body:
@@ -244,4 +273,7 @@ def test_dated_test_event_of_every_type(quo_run: dict[str, Any], quo_url: str, c
     assert seen["call.summary.completed"].data["next_steps"] == ["Send the quote."]
     assert seen["call.transcript.completed"].data["transcript"] == "+15555550100: Hi!"
     assert seen["task.created"].data["details"]["title"] == "Call back"
-    assert json.loads(json.dumps(seen["call.menu.selected"].data))["details"]["phoneMenuSelectionName"] == "Sales"
+    assert (
+        json.loads(json.dumps(seen["call.menu.selected"].data))["details"]["phoneMenuSelectionName"]
+        == "Sales"
+    )

@@ -38,8 +38,12 @@ def twilio_run(twilio_url: str, capture: Capture) -> Iterator[None]:
         for to in (CUSTOMER, DEAD):
             api.post(
                 f"{BASE}/Messages.json",
-                data={"To": to, "From": OURS, "Body": "Your order shipped",
-                      "StatusCallback": capture.url(f"tw/sms-status?to={to}")},
+                data={
+                    "To": to,
+                    "From": OURS,
+                    "Body": "Your order shipped",
+                    "StatusCallback": capture.url(f"tw/sms-status?to={to}"),
+                },
             ).raise_for_status()
         api.post(
             "/_sandbox/inbound/sms", json={"from": SENDER, "to": OURS, "body": "Where is it?"}
@@ -47,15 +51,30 @@ def twilio_run(twilio_url: str, capture: Capture) -> Iterator[None]:
         api.post(
             f"{BASE}/Calls.json",
             headers={"Content-Type": "application/x-www-form-urlencoded"},
-            content=urlencode([("To", "+14155557102"), ("From", OURS), ("Twiml", "<Response><Say>Hi</Say></Response>"),
-                  ("StatusCallback", capture.url("tw/call-events")),
-                  *[("StatusCallbackEvent", e) for e in ("initiated", "ringing", "answered", "completed")],
-                  ("Record", "true"), ("RecordingStatusCallback", capture.url("tw/recording"))]),
+            content=urlencode(
+                [
+                    ("To", "+14155557102"),
+                    ("From", OURS),
+                    ("Twiml", "<Response><Say>Hi</Say></Response>"),
+                    ("StatusCallback", capture.url("tw/call-events")),
+                    *[
+                        ("StatusCallbackEvent", e)
+                        for e in ("initiated", "ringing", "answered", "completed")
+                    ],
+                    ("Record", "true"),
+                    ("RecordingStatusCallback", capture.url("tw/recording")),
+                ]
+            ),
         ).raise_for_status()
         api.post(
             f"{BASE}/Calls.json",
-            data={"To": NO_ANSWER, "From": OURS, "Twiml": "<Response/>",
-                  "StatusCallback": capture.url("tw/call-get?x=1"), "StatusCallbackMethod": "GET"},
+            data={
+                "To": NO_ANSWER,
+                "From": OURS,
+                "Twiml": "<Response/>",
+                "StatusCallback": capture.url("tw/call-get?x=1"),
+                "StatusCallbackMethod": "GET",
+            },
         ).raise_for_status()
         for _ in range(5):
             api.post("/_sandbox/clock/advance", json={"wait_for_webhooks": True}).raise_for_status()
@@ -83,8 +102,16 @@ def test_outbound_message_statuses(twilio_run: None, capture: Capture) -> None:
     for delivery in capture.at("tw/sms-status"):
         _, event = _check(delivery)
         by_to.setdefault(event.data["to"], []).append(event)
-    assert [e.type for e in by_to[CUSTOMER]] == ["twilio.message.sending", "message.sent", "message.delivered"]
-    assert [e.type for e in by_to[DEAD]] == ["twilio.message.sending", "message.sent", "message.failed"]
+    assert [e.type for e in by_to[CUSTOMER]] == [
+        "twilio.message.sending",
+        "message.sent",
+        "message.delivered",
+    ]
+    assert [e.type for e in by_to[DEAD]] == [
+        "twilio.message.sending",
+        "message.sent",
+        "message.failed",
+    ]
     failed = by_to[DEAD][-1]
     assert failed.data["error_code"] == "30003" and failed.data["status"] == "undelivered"
     delivered = by_to[CUSTOMER][-1]
@@ -103,14 +130,21 @@ def test_inbound_sms(twilio_run: None, capture: Capture) -> None:
 
 def test_call_progress_recording_and_get_callback(twilio_run: None, capture: Capture) -> None:
     events = [_check(d)[1] for d in capture.at("tw/call-events")]
-    assert [e.type for e in events] == ["twilio.call.initiated", "call.ringing", "call.answered", "call.completed"]
+    assert [e.type for e in events] == [
+        "twilio.call.initiated",
+        "call.ringing",
+        "call.answered",
+        "call.completed",
+    ]
     assert all(e.occurred_at is not None and e.data["direction"] == "outbound" for e in events)
     assert events[-1].data["duration"] == 20
     assert len({e.delivery_id_fallback for e in events}) == 4
     recording = [_check(d)[1] for d in capture.at("tw/recording")]
     assert [e.type for e in recording] == ["call.recording.completed"]
     assert recording[0].data["call_id"] == events[0].data["call_id"]
-    assert recording[0].data["recording_url"].startswith("http") and recording[0].data["duration"] > 0
+    assert (
+        recording[0].data["recording_url"].startswith("http") and recording[0].data["duration"] > 0
+    )
     got = capture.wait("tw/call-get", lambda r: len(r) == 1)
     assert got[0].method == "GET" and got[0].body == b""
     _, missed = _check(got[0])
@@ -122,9 +156,21 @@ def test_sandbox_deliveries_refused_when_tampered(twilio_run: None, capture: Cap
     delivery = capture.at("tw/sms-in")[0]
     with pytest.raises(Unauthorized):
         _check(delivery, secret="0" * 32)
-    moved = Captured(delivery.method, delivery.url.replace("sms-in", "sms-out"), delivery.path, delivery.headers, delivery.body)
+    moved = Captured(
+        delivery.method,
+        delivery.url.replace("sms-in", "sms-out"),
+        delivery.path,
+        delivery.headers,
+        delivery.body,
+    )
     with pytest.raises(Unauthorized):
         _check(moved)
-    altered = Captured(delivery.method, delivery.url, delivery.path, delivery.headers, delivery.body.replace(b"Where", b"There"))
+    altered = Captured(
+        delivery.method,
+        delivery.url,
+        delivery.path,
+        delivery.headers,
+        delivery.body.replace(b"Where", b"There"),
+    )
     with pytest.raises(Unauthorized):
         _check(altered)

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
-from twilio.request_validator import RequestValidator
+from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]
 
 from trunkline.errors import (
     InvalidRequest,
@@ -44,7 +44,7 @@ def _no_leak(exc: pytest.ExceptionInfo[TrunklineError], *secret_values: str) -> 
         assert value not in text
 
 
-# --- selection, limits, secrets ------------------------------------------------------------------
+# --- selection, limits, secrets ------------------------------------------
 
 
 def test_an_unsigned_delivery_is_unauthorized() -> None:
@@ -67,16 +67,19 @@ def test_an_oversized_body_is_refused_before_anything_else() -> None:
 
 def test_no_secret_on_file_is_a_server_error_not_a_401() -> None:
     header = quo_header(QUO_KEY, "1776081600000", BODY)
-    for secret in ("", []):
+    empty: list[Any] = ["", []]
+    for secret in empty:
         with pytest.raises(TrunklineError) as caught:
             _verify("quo", {"openphone-signature": header}, BODY, secret)
         assert caught.value.status == 500
 
 
-# --- Quo legacy: openphone-signature ---------------------------------------------------------------
+# --- Quo legacy: openphone-signature ---
 
 
-def _quo(header: str, body: bytes = BODY, secret: Any = QUO_KEY, now_s: float = 1_776_081_600) -> Verified:
+def _quo(
+    header: str, body: bytes = BODY, secret: Any = QUO_KEY, now_s: float = 1_776_081_600
+) -> Verified:
     return _verify("quo", {"openphone-signature": header}, body, secret, now=at(now_s))
 
 
@@ -114,7 +117,9 @@ def test_quo_legacy_any_of_several_signatures_may_match() -> None:
     assert _quo(good, secret=[other_key, QUO_KEY]).delivery_id == "EV1"
 
 
-@pytest.mark.parametrize(("offset", "fresh"), [(0, True), (300, True), (-300, True), (301, False), (-301, False)])
+@pytest.mark.parametrize(
+    ("offset", "fresh"), [(0, True), (300, True), (-300, True), (301, False), (-301, False)]
+)
 def test_quo_legacy_timestamp_tolerance(offset: int, fresh: bool) -> None:
     header = quo_header(QUO_KEY, "1776081600000", BODY)
     if fresh:
@@ -141,7 +146,7 @@ def test_quo_legacy_authentic_but_not_json_is_a_bad_request() -> None:
         _quo(quo_header(QUO_KEY, "1776081600000", array), body=array)
 
 
-# --- Quo dated: Standard Webhooks, signed by the standardwebhooks package -----------------------
+# --- Quo dated: Standard Webhooks, signed by the standardwebhooks package ---
 
 WHSEC = "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
 
@@ -157,7 +162,9 @@ def _sw_headers(secret: str, msg_id: str, seconds: int, body: str) -> dict[str, 
     skew=st.integers(-300, 300),
 )
 @settings(max_examples=60, deadline=None)
-def test_standard_webhooks_deliveries_from_the_package_verify(body: dict[str, Any], msg_id: str, skew: int) -> None:
+def test_standard_webhooks_deliveries_from_the_package_verify(
+    body: dict[str, Any], msg_id: str, skew: int
+) -> None:
     text = json.dumps(body, ensure_ascii=False)
     seconds = 1_776_081_600
     headers = _sw_headers(WHSEC, msg_id, seconds, text)
@@ -211,7 +218,9 @@ def test_standard_webhooks_missing_and_malformed_headers() -> None:
             _verify("quo", headers, text.encode(), WHSEC, now=at(seconds))
     for stamp in ("1776081600.5", "-1", "soon", "9" * 20):
         with pytest.raises(InvalidRequest, match="webhook-timestamp"):
-            _verify("quo", {**good, "webhook-timestamp": stamp}, text.encode(), WHSEC, now=at(seconds))
+            _verify(
+                "quo", {**good, "webhook-timestamp": stamp}, text.encode(), WHSEC, now=at(seconds)
+            )
     with pytest.raises(InvalidRequest, match="UTF-8"):
         _verify("quo", good, b"\xff\xfe", WHSEC, now=at(seconds))
 
@@ -229,7 +238,10 @@ def test_standard_webhooks_several_entries_and_keys() -> None:
     old = "whsec_" + base64.b64encode(b"o" * 24).decode()
     a = _sw_headers(WHSEC, "msg_1", 1_776_081_600, text)
     b = _sw_headers(old, "msg_1", 1_776_081_600, text)
-    headers = {**a, "webhook-signature": f"v1a,xyz {b['webhook-signature']}  {a['webhook-signature']}"}
+    headers = {
+        **a,
+        "webhook-signature": f"v1a,xyz {b['webhook-signature']}  {a['webhook-signature']}",
+    }
     for secret in (WHSEC, old, [old, WHSEC]):
         _verify("quo", headers, text.encode(), secret, now=NOW)
 
@@ -264,8 +276,10 @@ hosts = st.sampled_from(["example.com", "hooks.trunkline.test", "a.b.example.org
 ports = st.sampled_from([None, None, 443, 80, 8443, 1234])
 paths = st.from_regex(r"/[a-z0-9/_-]{0,20}", fullmatch=True)
 names = st.sampled_from(["To", "From", "Body", "Digits", "CallSid", "SmsStatus", "MediaUrl0", "Ü"])
-values = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)
-query = st.lists(st.tuples(st.sampled_from(["foo", "bar", "x"]), st.text("ab1=&+ ", max_size=4)), max_size=3)
+values = st.text(st.characters(blacklist_categories=["Cs"]), max_size=12)
+query = st.lists(
+    st.tuples(st.sampled_from(["foo", "bar", "x"]), st.text("ab1=&+ ", max_size=4)), max_size=3
+)
 
 
 def _url(scheme: str, host: str, port: int | None, path: str, params: list[tuple[str, str]]) -> str:
@@ -296,7 +310,9 @@ def test_twilio_form_agrees_with_request_validator(
 ) -> None:
     called = _url(scheme, host, port, path, qs)
     default = 443 if scheme == "https" else 80
-    signed_url = _url(scheme, host, {"same": port, "none": None, "default": default}[signed_port], path, qs)
+    signed_url = _url(
+        scheme, host, {"same": port, "none": None, "default": default}[signed_port], path, qs
+    )
     token = "f" * 32 if tamper == "token" else TOKEN
     sent = list(pairs)
     if tamper == "value" and sent:
@@ -310,12 +326,22 @@ def test_twilio_form_agrees_with_request_validator(
     body = urlencode(sent).encode()
     headers = {"X-Twilio-Signature": signature, "Content-Type": "application/x-www-form-urlencoded"}
     try:
-        verified = verify(declaration("twilio"), method="POST", url=called, headers=headers, body=body, secret=TOKEN, now=NOW)
+        verified = verify(
+            declaration("twilio"),
+            method="POST",
+            url=called,
+            headers=headers,
+            body=body,
+            secret=TOKEN,
+            now=NOW,
+        )
     except Unauthorized:
         mine = False
     else:
         mine = True
-        assert {k: v if isinstance(v, list) else [v] for k, v in verified.payload.items()} == _multi(sent)
+        assert {
+            k: v if isinstance(v, list) else [v] for k, v in verified.payload.items()
+        } == _multi(sent)
     assert mine == theirs
     if tamper is None and (port in (None, default) or signed_port == "same"):
         assert mine, "an untampered request signed over a port variant must pass"
@@ -327,7 +353,9 @@ def test_twilio_form_agrees_with_request_validator(
     port=st.sampled_from([None, 443]),
 )
 @settings(max_examples=100, deadline=None)
-def test_twilio_json_body_sha256_agrees_with_request_validator(body: dict[str, Any], tamper: bool, port: int | None) -> None:
+def test_twilio_json_body_sha256_agrees_with_request_validator(
+    body: dict[str, Any], tamper: bool, port: int | None
+) -> None:
     text = json.dumps(body, ensure_ascii=False)
     digest = hashlib.sha256(text.encode()).hexdigest()
     url = _url("https", "example.com", port, "/hook", [("a", "1"), ("bodySHA256", digest)])
@@ -335,7 +363,15 @@ def test_twilio_json_body_sha256_agrees_with_request_validator(body: dict[str, A
     sent = text + (" " if tamper else "")
     theirs = RequestValidator(TOKEN).validate(url, sent, signature)
     try:
-        verified = verify(declaration("twilio"), method="POST", url=url, headers={"X-Twilio-Signature": signature, "Content-Type": "application/json"}, body=sent.encode(), secret=TOKEN, now=NOW)
+        verified = verify(
+            declaration("twilio"),
+            method="POST",
+            url=url,
+            headers={"X-Twilio-Signature": signature, "Content-Type": "application/json"},
+            body=sent.encode(),
+            secret=TOKEN,
+            now=NOW,
+        )
     except Unauthorized:
         mine = False
     else:
@@ -354,20 +390,31 @@ def test_twilio_signature_settings_header_picks_the_algorithm(algorithm: str) ->
     }
     _verify("twilio", headers, urlencode(pairs).encode(), TOKEN)
     with pytest.raises(Unauthorized):
-        _verify("twilio", {**headers, "X-Twilio-Webhooks-Signature-Settings": "algorithm=HMAC_MD5"}, urlencode(pairs).encode(), TOKEN)
+        _verify(
+            "twilio",
+            {**headers, "X-Twilio-Webhooks-Signature-Settings": "algorithm=HMAC_MD5"},
+            urlencode(pairs).encode(),
+            TOKEN,
+        )
 
 
 def test_twilio_refusals() -> None:
     pairs = [("MessageSid", "SM1"), ("MessageStatus", "sent")]
     body = urlencode(pairs).encode()
     good = RequestValidator(TOKEN).compute_signature(URL, _multi(pairs))
-    for headers in ({}, {"X-Twilio-Signature": "%%%"}, {"X-Twilio-Signature": base64.b64encode(b"x" * 20).decode()}):
+    for headers in (
+        {},
+        {"X-Twilio-Signature": "%%%"},
+        {"X-Twilio-Signature": base64.b64encode(b"x" * 20).decode()},
+    ):
         with pytest.raises(Unauthorized) as caught:
             _verify("twilio", headers, body, TOKEN)
         _no_leak(caught, TOKEN, good)
     # The URL is the public one the caller passes: the same request at another URL is refused.
     with pytest.raises(Unauthorized):
-        _verify("twilio", {"X-Twilio-Signature": good}, body, TOKEN, url=URL.replace("tok", "other"))
+        _verify(
+            "twilio", {"X-Twilio-Signature": good}, body, TOKEN, url=URL.replace("tok", "other")
+        )
     # A JSON body whose hash is not the one in the signed URL.
     url = URL + "?bodySHA256=" + hashlib.sha256(b"{}").hexdigest()
     signature = RequestValidator(TOKEN).compute_signature(url, {})
@@ -376,9 +423,15 @@ def test_twilio_refusals() -> None:
 
 
 def test_twilio_get_callback_is_signed_over_the_full_url() -> None:
-    url = URL + "?" + urlencode([("CallSid", "CA1"), ("CallStatus", "completed"), ("CallDuration", "7")])
+    url = (
+        URL
+        + "?"
+        + urlencode([("CallSid", "CA1"), ("CallStatus", "completed"), ("CallDuration", "7")])
+    )
     signature = RequestValidator(TOKEN).compute_signature(url, {})
-    verified = _verify("twilio", {"X-Twilio-Signature": signature}, b"", TOKEN, url=url, method="GET")
+    verified = _verify(
+        "twilio", {"X-Twilio-Signature": signature}, b"", TOKEN, url=url, method="GET"
+    )
     assert verified.payload == {"CallSid": "CA1", "CallStatus": "completed", "CallDuration": "7"}
     assert verified.delivery_id == "CA1:completed"
 
@@ -394,11 +447,16 @@ def test_twilio_delivery_identity_prefers_the_idempotency_header() -> None:
     identity = _verify("twilio", huge, body, TOKEN).delivery_id
     assert identity is not None and identity.startswith("sha256:") and len(identity) == 71
     rec = [("CallSid", "CA1"), ("RecordingSid", "RE1"), ("RecordingStatus", "completed")]
-    rec_headers = {"X-Twilio-Signature": RequestValidator(TOKEN).compute_signature(URL, _multi(rec))}
-    assert _verify("twilio", rec_headers, urlencode(rec).encode(), TOKEN).delivery_id == "RE1:completed"
+    rec_headers = {
+        "X-Twilio-Signature": RequestValidator(TOKEN).compute_signature(URL, _multi(rec))
+    }
+    assert (
+        _verify("twilio", rec_headers, urlencode(rec).encode(), TOKEN).delivery_id
+        == "RE1:completed"
+    )
 
 
-# --- CallRail ---------------------------------------------------------------------------------------
+# --- CallRail ------------------------------------------
 
 CR_KEY = "072e77e426f92738a72fe23c4d1953b4"
 
@@ -428,11 +486,17 @@ def test_callrail_authentic_but_not_an_object() -> None:
         _verify("callrail", {"Signature": callrail_signature(CR_KEY, body)}, body, CR_KEY)
 
 
-# --- RingCentral ------------------------------------------------------------------------------------
+# --- RingCentral ------------------------------------------
 
 
 def test_ringcentral_verification_token() -> None:
-    body = json.dumps({"uuid": "u-1", "event": "/restapi/v1.0/account/~/extension/~/message-store/instant?type=SMS", "body": {}}).encode()
+    body = json.dumps(
+        {
+            "uuid": "u-1",
+            "event": "/restapi/v1.0/account/~/extension/~/message-store/instant?type=SMS",
+            "body": {},
+        }
+    ).encode()
     verified = _verify("ringcentral", {"Verification-Token": "s3cret-token"}, body, "s3cret-token")
     assert verified.delivery_id == "u-1"
     for headers in ({}, {"Verification-Token": "s3cret-toke"}, {"Verification-Token": ""}):
@@ -455,7 +519,15 @@ def test_ringcentral_handshake_echoes_the_validation_token() -> None:
 def test_declaration_can_be_one_scheme_without_the_limit() -> None:
     scheme = declaration("callrail").schemes[0]
     body = b"{}" + b" " * 2_000_000
-    verified = verify(scheme, method="POST", url=URL, headers={"Signature": callrail_signature(CR_KEY, body)}, body=body, secret=CR_KEY, now=NOW)
+    verified = verify(
+        scheme,
+        method="POST",
+        url=URL,
+        headers={"Signature": callrail_signature(CR_KEY, body)},
+        body=body,
+        secret=CR_KEY,
+        now=NOW,
+    )
     assert verified.payload == {}
 
 

@@ -50,9 +50,18 @@ def test_twilio_vectors(case: dict[str, Any]) -> None:
 @pytest.mark.parametrize(
     ("signed_over", "called"),
     [
-        ("https://mycompany.com:443/myapp.php?foo=1&bar=2", "https://mycompany.com/myapp.php?foo=1&bar=2"),
-        ("https://mycompany.com/myapp.php?foo=1&bar=2", "https://mycompany.com:443/myapp.php?foo=1&bar=2"),
-        ("http://mycompany.com:80/myapp.php?foo=1&bar=2", "http://mycompany.com/myapp.php?foo=1&bar=2"),
+        (
+            "https://mycompany.com:443/myapp.php?foo=1&bar=2",
+            "https://mycompany.com/myapp.php?foo=1&bar=2",
+        ),
+        (
+            "https://mycompany.com/myapp.php?foo=1&bar=2",
+            "https://mycompany.com:443/myapp.php?foo=1&bar=2",
+        ),
+        (
+            "http://mycompany.com:80/myapp.php?foo=1&bar=2",
+            "http://mycompany.com/myapp.php?foo=1&bar=2",
+        ),
     ],
 )
 def test_twilio_default_port_either_way(signed_over: str, called: str) -> None:

@@ -99,8 +99,8 @@ class RateLimit(Strict):
 SchemeName = Literal["quo-hmac", "standard-webhooks", "twilio", "callrail", "ringcentral"]
 TIMESTAMPED: frozenset[str] = frozenset({"quo-hmac", "standard-webhooks"})
 HeaderName = Annotated[str, Field(pattern=r"^[A-Za-z0-9-]{1,64}$")]
-# Where a delivery's identity is: a header, one or more body fields joined ("body:CallSid+CallStatus",
-# dotted paths into JSON), or the SHA-256 of the raw body for providers that send no identity.
+# Where a delivery's identity is: a header, body fields joined ("body:CallSid+CallStatus", dotted
+# paths into JSON), or the SHA-256 of the raw body for providers that send no identity at all.
 IdentitySource = Annotated[
     str,
     Field(pattern=r"^(header:[A-Za-z0-9-]{1,64}|body:[A-Za-z0-9_.]+(\+[A-Za-z0-9_.]+)*|digest)$"),
