@@ -96,6 +96,70 @@ class RateLimit(Strict):
     scope: Literal["credential", "connection"] = "credential"
 
 
+SchemeName = Literal["quo-hmac", "standard-webhooks", "twilio", "callrail", "ringcentral"]
+TIMESTAMPED: frozenset[str] = frozenset({"quo-hmac", "standard-webhooks"})
+HeaderName = Annotated[str, Field(pattern=r"^[A-Za-z0-9-]{1,64}$")]
+# Where a delivery's identity is: a header, body fields joined ("body:CallSid+CallStatus", dotted
+# paths into JSON), or the SHA-256 of the raw body for providers that send no identity at all.
+IdentitySource = Annotated[
+    str,
+    Field(pattern=r"^(header:[A-Za-z0-9-]{1,64}|body:[A-Za-z0-9_.]+(\+[A-Za-z0-9_.]+)*|digest)$"),
+]
+
+
+class WebhookScheme(Strict):
+    """How one kind of delivery is signed: which headers, which secret, how fresh it must be.
+
+    ``secret`` is ``subscription`` (the secret the provider handed back when the webhook was
+    registered) or ``credential.<field>`` (a field of the connection's credential, e.g. Twilio's
+    ``auth_token``). ``delivery_id`` lists identity sources tried in order; the first present wins.
+    """
+
+    scheme: SchemeName
+    signature_header: HeaderName
+    id_header: HeaderName | None = None
+    timestamp_header: HeaderName | None = None
+    tolerance_seconds: Annotated[int, Field(gt=0, le=86400)] | None = None
+    secret: Annotated[str, Field(pattern=r"^(subscription|credential\.[a-z][a-z0-9_]*)$")]
+    delivery_id: list[IdentitySource] = []
+    handshake_header: HeaderName | None = None
+
+    @model_validator(mode="after")
+    def _fits_scheme(self) -> WebhookScheme:
+        timestamped = self.scheme in TIMESTAMPED
+        if timestamped and self.tolerance_seconds is None:
+            raise ValueError(f"{self.scheme} signs a timestamp: declare tolerance_seconds")
+        if not timestamped and self.tolerance_seconds is not None:
+            raise ValueError(f"{self.scheme} signs no timestamp: tolerance_seconds does not apply")
+        if self.scheme == "standard-webhooks" and not (self.id_header and self.timestamp_header):
+            raise ValueError("standard-webhooks needs id_header and timestamp_header")
+        if self.scheme != "standard-webhooks" and (self.id_header or self.timestamp_header):
+            raise ValueError("only standard-webhooks takes id_header and timestamp_header")
+        if self.handshake_header and self.scheme != "ringcentral":
+            raise ValueError("only ringcentral has a handshake_header")
+        return self
+
+    @property
+    def credential_field(self) -> str | None:
+        """The credential field holding the secret, or None for a per-subscription secret."""
+        return self.secret.removeprefix("credential.") if self.secret != "subscription" else None
+
+
+class Webhooks(Strict):
+    """Inbound webhooks: one scheme, or several told apart by which signature header is present
+    (Quo: legacy ``openphone-signature`` and dated-API ``webhook-signature``)."""
+
+    schemes: Annotated[list[WebhookScheme], Field(min_length=1)]
+    max_body_bytes: Annotated[int, Field(gt=0, le=16 * 1024 * 1024)] = 1024 * 1024
+
+    @model_validator(mode="after")
+    def _headers_tell_schemes_apart(self) -> Webhooks:
+        headers = [s.signature_header.lower() for s in self.schemes]
+        if len(set(headers)) != len(headers):
+            raise ValueError("each scheme needs its own signature_header to be told apart")
+        return self
+
+
 class Provider(Strict):
     slug: Slug
     name: str
@@ -106,6 +170,7 @@ class Provider(Strict):
     verification: Verification
     limits: list[RateLimit] = []
     id_formats: dict[str, str] = {}
+    webhooks: Webhooks | None = None
 
     @model_validator(mode="after")
     def _template_fields_exist(self) -> Provider:
@@ -116,6 +181,10 @@ class Provider(Strict):
             raise ValueError(f"templates use undeclared credential fields: {sorted(missing)}")
         if self.auth.mode != "OAUTH2" and not self.credentials:
             raise ValueError("key and basic-auth providers must declare credential fields")
+        for scheme in self.webhooks.schemes if self.webhooks else []:
+            field = scheme.credential_field
+            if field is not None and field not in names:
+                raise ValueError(f"webhook secret uses undeclared credential field {field!r}")
         return self
 
     def _templates(self) -> str:
