@@ -12,8 +12,9 @@ from datetime import UTC, datetime
 from trunkline.catalogue import Catalogue
 from trunkline.connections import ConnectionService
 from trunkline.errors import NotFound, TrunklineError, Unauthorized
-from trunkline.events import normalise, schemes
+from trunkline.events import schemes
 from trunkline.events.inbox import EventService, Source
+from trunkline.events.normalise import normalise as normalise_payload
 from trunkline.events.subscriptions import SubscriptionService
 
 log = logging.getLogger("trunkline.events")
@@ -27,6 +28,7 @@ class Delivery:
     url: str  # the public URL the provider called
     headers: dict[str, str]  # names lowercased
     body: bytes
+    hint: str | None = None  # which of the provider's hooks this URL was registered for
 
 
 @dataclass
@@ -97,9 +99,13 @@ class Ingest:
             secret=secrets,
             now=datetime.now(UTC),
         )
-        result = normalise.normalise(delivery.app, verified.payload, headers=delivery.headers)
+        result = normalise_payload(
+            delivery.app, verified.payload, headers=delivery.headers, hint=delivery.hint
+        )
         source = Source(conn.account_id, conn.id, conn.mode or "live", conn.app)
         dedupe = verified.delivery_id or result.delivery_id_fallback
+        if delivery.hint:  # one body sent to several hooks (CallRail) is one event per hook
+            dedupe = f"{delivery.hint[:40]}:{dedupe}"
         event, new = await self.inbox.record(
             source,
             type_=result.type,

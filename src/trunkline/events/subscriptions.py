@@ -41,11 +41,14 @@ QUO_FAMILIES = {
     "call-summaries": ("call.summary.completed",),
     "call-transcripts": ("call.transcript.completed",),
 }
+# Event type -> CallRail webhook. CallRail sends one call body to several hooks, so each hook
+# gets its own URL (``?hook=``) and the normaliser is told which one it was.
 CALLRAIL_HOOKS = {
     "call.ringing": "pre_call_webhook",
+    "call.answered": "answered_call_webhook",
     "call.completed": "post_call_webhook",
     "call.missed": "post_call_webhook",
-    "call.updated": "call_modified_webhook",
+    "callrail.call.updated": "updated_call_webhook",
     "message.received": "sms_received_webhook",
     "message.sent": "sms_sent_webhook",
     "callrail.form.submitted": "form_captured_webhook",
@@ -172,8 +175,9 @@ async def _callrail_register(
         existing = next(
             (i for i in listing.get("integrations", []) if i.get("type") == "Webhooks"), None
         )
+        ours = {hook: f"{url}?hook={hook.removesuffix('_webhook')}" for hook in hooks}
         if existing is None:
-            config = {hook: [url] for hook in hooks}
+            config = {hook: [ours[hook]] for hook in hooks}
             data = await api.ok(
                 "POST",
                 f"/v3/a/{account_id}/integrations.json",
@@ -184,7 +188,8 @@ async def _callrail_register(
             previous = existing.get("config") or {}
             config = {k: list(v) for k, v in previous.items()}
             for hook in hooks:
-                config[hook] = [*[u for u in config.get(hook, []) if u != url], url]
+                kept = [u for u in config.get(hook, []) if not u.startswith(url)]
+                config[hook] = [*kept, ours[hook]]
             data = await api.ok(
                 "PUT",
                 f"/v3/a/{account_id}/integrations/{existing['id']}.json",

@@ -63,6 +63,7 @@ def routes(ingest: Ingest, base_url: str, trusted_proxy: bool, max_body: int) ->
             url=public_url(request, base_url, trusted_proxy),
             headers={k.lower(): v for k, v in request.headers.items()},
             body=body,
+            hint=request.query_params.get("hook"),
         )
         outcome = await ingest.receive(delivery)
         if outcome.echo_headers:  # a subscription handshake (RingCentral's Validation-Token)
