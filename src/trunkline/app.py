@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
 from redis.asyncio import Redis
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -168,7 +169,9 @@ class Trunkline:
         if not self.settings.sandbox:
             return mounted
         config = SandboxConfig(
-            data_dir=self.settings.resolved_data_dir, speed=self.settings.sandbox_speed
+            data_dir=self.settings.resolved_data_dir,
+            speed=self.settings.sandbox_speed,
+            transport=_SelfFirst(self, self.settings.base_url),
         )
         for app in available_sandboxes():
             if app in self.catalogue.providers:
@@ -247,6 +250,25 @@ class Trunkline:
             if self.redis is not None:
                 await self.redis.aclose()
             await services.engine.dispose()
+
+
+class _SelfFirst(httpx.AsyncBaseTransport):
+    """The sandboxes' outbound webhooks: those addressed to this server go to it in-process
+    (no socket, so the offline loop also closes in ``trunkline.client.testing``); any other
+    URL (a user's own receiver) goes over the network."""
+
+    def __init__(self, app: ASGIApp, base_url: str) -> None:
+        self.base_url = base_url + "/"
+        self.local = httpx.ASGITransport(app=app)
+        self.network = httpx.AsyncHTTPTransport()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if str(request.url).startswith(self.base_url):
+            return await self.local.handle_async_request(request)
+        return await self.network.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.network.aclose()
 
 
 class _Rooted:

@@ -71,3 +71,17 @@ def test_harness_runs_are_independent(tmp_path: Path) -> None:
         assert len(first.connections.list(app="quo")) == 2
     with sandboxed(tmp_path / "b") as second:
         assert len(second.connections.list(app="quo")) == 1
+
+
+def test_the_inbound_loop_closes_in_process(tmp_path: Path, no_network: list[str]) -> None:
+    """The sandbox's signed webhook reaches the inbox with no socket: an agent's test can wait
+    for the customer's reply."""
+    with sandboxed(tmp_path) as client:
+        start = client.events.list().next_cursor
+        client.request(
+            "POST",
+            "/quo/_sandbox/messages/inbound",
+            json={"from": "+14155550142", "to": "+14155550123", "text": "Yes, 3pm works"},
+        )
+        page = client.events.wait(type="message.received", after=start, timeout=20)
+        assert [e.data["text"] for e in page.events] == ["Yes, 3pm works"]

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from trunkline.sandbox.kit.clock import Scheduler
 from trunkline.sandbox.kit.state import SandboxState, Seed
 from trunkline.sandbox.kit.webhooks import WebhookSender
@@ -26,6 +28,9 @@ class SandboxConfig:
     webhook_base_delay: float = 0.5
     rate_limits: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
+    # How outbound webhooks travel: the network by default. trunkline passes one that hands
+    # deliveries to its own ingress in-process, so the offline loop needs no socket.
+    transport: httpx.AsyncBaseTransport | None = None
 
     def state_path(self, app: str) -> Path | None:
         return None if self.data_dir is None else self.data_dir / "sandbox" / f"{app}.json"
@@ -40,6 +45,7 @@ class SandboxRuntime:
         self.webhooks = WebhookSender(
             max_attempts=config.webhook_attempts,
             base_delay=config.webhook_base_delay / config.speed,
+            transport=config.transport,
         )
 
     @contextlib.asynccontextmanager

@@ -49,7 +49,9 @@ class WebhookSender:
         base_delay: float = 0.5,
         timeout: float = 5.0,
         keep: int = 500,
+        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
+        self.transport = transport
         self.max_attempts = max_attempts
         self.base_delay = base_delay
         self.timeout = timeout
@@ -115,9 +117,13 @@ class WebhookSender:
             await self._client.aclose()
             self._client = None
 
+    def client(self) -> httpx.AsyncClient:
+        """A client for outbound deliveries (over the configured transport)."""
+        return httpx.AsyncClient(timeout=self.timeout, trust_env=False, transport=self.transport)
+
     def _http(self) -> httpx.AsyncClient:
         if self._client is None:
-            self._client = httpx.AsyncClient(timeout=self.timeout, trust_env=False)
+            self._client = self.client()
         return self._client
 
     async def _deliver(self, delivery: Delivery) -> None:

@@ -62,7 +62,9 @@ class QuoWorld:
 
     def http(self) -> httpx.AsyncClient:
         if self._http is None:
-            self._http = httpx.AsyncClient(timeout=5.0, trust_env=False)
+            self._http = httpx.AsyncClient(
+                timeout=5.0, trust_env=False, transport=self.runtime.webhooks.transport
+            )
         return self._http
 
     async def drain(self, timeout: float = 10.0) -> None:

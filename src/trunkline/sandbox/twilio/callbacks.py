@@ -49,7 +49,7 @@ class Callbacks:
 
     async def _get_with_retries(self, delivery: Delivery) -> None:
         sender = self.sender
-        async with httpx.AsyncClient(timeout=sender.timeout, trust_env=False) as client:
+        async with sender.client() as client:
             for attempt in range(sender.max_attempts):
                 delivery.attempts = attempt + 1
                 try:
