@@ -10,6 +10,7 @@ account's connections of its own mode.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import secrets
 import time
@@ -118,6 +119,9 @@ class EventService:
         self.dialect = dialect
         self.retention_days = retention_days
         self._listeners: list[Listener] = []
+        # SQLite has one writer at a time and makes the others sleep-and-retry (milliseconds
+        # each): queue this process's inserts instead. PostgreSQL takes them concurrently.
+        self._write_lock = asyncio.Lock() if dialect == "sqlite" else None
 
     def on_event(self, listener: Listener) -> None:
         """Called with each newly stored event (not with duplicates), after it committed."""
@@ -151,11 +155,15 @@ class EventService:
             raw=raw,
         )
         try:
-            async with self.sessions() as db, db.begin():
-                db.add(row)
-                await db.flush()
-                if self.dialect == "postgresql":
-                    await db.execute(text("SELECT pg_notify(:c, '')"), {"c": CHANNEL})
+            async with contextlib.AsyncExitStack() as stack:
+                if self._write_lock is not None:
+                    await stack.enter_async_context(self._write_lock)
+                db = await stack.enter_async_context(self.sessions())
+                async with db.begin():
+                    db.add(row)
+                    await db.flush()
+                    if self.dialect == "postgresql":
+                        await db.execute(text("SELECT pg_notify(:c, '')"), {"c": CHANNEL})
         except IntegrityError:
             existing = await self._by_dedupe(source.connection_id, dedupe_key[:200])
             if existing is None:

@@ -6,6 +6,7 @@ holds, normalise it, store it once (retries of one delivery are one event).
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -16,8 +17,10 @@ from trunkline.events import schemes
 from trunkline.events.inbox import EventService, Source
 from trunkline.events.normalise import normalise as normalise_payload
 from trunkline.events.subscriptions import SubscriptionService
+from trunkline.store import Connection
 
 log = logging.getLogger("trunkline.events")
+CACHE_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,33 @@ class Ingest:
         self.subscriptions = subscriptions
         self.inbox = inbox
         self.counters = Counters()
+        # ingress token -> (expires, connection, credential, subscription secrets): a burst of
+        # deliveries costs one write each, not three queries. Any change to the account's
+        # connections or subscriptions drops its entries.
+        self._known: dict[tuple[str, str], tuple[float, Connection, dict[str, str], list[str]]]
+        self._known = {}
+        connections.on_change(self._forget)
+
+    def _forget(self, account_id: str) -> None:
+        for key in [k for k, v in self._known.items() if v[1].account_id == account_id]:
+            self._known.pop(key, None)
+
+    async def _connection(
+        self, app: str, token: str
+    ) -> tuple[Connection, dict[str, str], list[str]] | None:
+        key = (app, token)
+        known = self._known.get(key)
+        if known is not None and known[0] > time.monotonic():
+            return known[1], known[2], known[3]
+        found = await self.connections.by_ingress(app, token)
+        if found is None:
+            return None
+        conn, credentials = found
+        secrets = await self.subscriptions.secrets_for(conn.id)
+        if len(self._known) > 10_000:
+            self._known.clear()
+        self._known[key] = (time.monotonic() + CACHE_SECONDS, conn, credentials, secrets)
+        return conn, credentials, secrets
 
     async def receive(self, delivery: Delivery) -> Outcome:
         try:
@@ -73,10 +103,10 @@ class Ingest:
 
     async def _receive(self, delivery: Delivery) -> Outcome:
         provider = self.catalogue.get(delivery.app)
-        found = await self.connections.by_ingress(delivery.app, delivery.token)
+        found = await self._connection(delivery.app, delivery.token)
         if provider is None or found is None or provider.webhooks is None:
             raise NotFound("no such webhook endpoint", code="ingress_not_found")
-        conn, credentials = found
+        conn, credentials, subscription_secrets = found
         handshake = schemes.handshake(provider.webhooks, delivery.headers)
         if handshake:
             return Outcome(echo_headers=handshake)
@@ -85,7 +115,7 @@ class Ingest:
         if field_name is not None:
             secrets = [credentials[field_name]] if credentials.get(field_name) else []
         else:
-            secrets = await self.subscriptions.secrets_for(conn.id)
+            secrets = subscription_secrets
         if not secrets:
             raise Unauthorized(
                 "this connection holds no webhook secret yet: create a subscription first"

@@ -343,6 +343,7 @@ class SubscriptionService:
             row.secret_sealed = self.vault.encrypt(made.secrets, row.id)
         async with self.sessions() as db, db.begin():
             db.add(row)
+        self.connections.changed(conn.account_id)  # the ingress caches its secrets
         log.info(
             "subscribed",
             extra={"fields": {"connection": conn.id, "app": conn.app, "subscription": row.id}},
@@ -372,6 +373,7 @@ class SubscriptionService:
             found = await db.get(Subscription, row.id)
             if found is not None:
                 await db.delete(found)
+        self.connections.changed(conn.account_id)
 
     async def remove_all(self, conn: Connection, creds: dict[str, str]) -> None:
         """Before a connection is deleted: undo every subscription at the provider (best
