@@ -157,7 +157,7 @@ class Gateway:
             while True:
                 async with self.upstream.request(scope["method"], url, forward, body) as response:
                     if not (retry and response.status == 401):
-                        await self._relay(response, send, request_id, record, links)
+                        await relay(response, send, request_id, record, links)
                         return
                 retry = False
                 stale = resolved
@@ -187,69 +187,6 @@ class Gateway:
             )
         return self._rewriters[key]
 
-    async def _relay(
-        self,
-        response: UpstreamResponse,
-        send: Send,
-        request_id: str,
-        record: dict[str, Any],
-        links: LinkRewriter | None = None,
-    ) -> None:
-        """Pass the provider's answer back: status, headers (less hop-by-hop), streamed body.
-
-        A small body of known length goes out in one message (one write instead of three).
-        With ``links``, the declared headers and a bounded JSON body get their links rewritten."""
-        record["status"] = response.status
-        out = [
-            (UPSTREAM_REQUEST_ID if n == b"x-request-id" else n, v)
-            for n, v in response.headers
-            if n not in DROP_RESPONSE
-        ]
-        out.append((b"x-request-id", request_id.encode()))
-        if links is not None:
-            out = [(n, links.header(v) if n in links.headers else v) for n, v in out]
-            if links.rewrites_bodies and is_json(_header(out, b"content-type")):
-                await self._relay_linked(response, send, out, links)
-                return
-        length = response.content_length
-        if length is not None and length <= SMALL_BODY:
-            body = await response.read()
-            await send({"type": "http.response.start", "status": response.status, "headers": out})
-            await send({"type": "http.response.body", "body": body, "more_body": False})
-            return
-        await _stream(response, send, out, [], response.chunks())
-
-    async def _relay_linked(
-        self,
-        response: UpstreamResponse,
-        send: Send,
-        out: list[tuple[bytes, bytes]],
-        links: LinkRewriter,
-    ) -> None:
-        """A JSON answer: read up to the link limit; if it all fits, rewrite it and fix its
-        length, else send what was read and stream the rest untouched."""
-        length = response.content_length
-        if length is not None and length > LINK_BODY_LIMIT:
-            await _stream(response, send, out, [], response.chunks())
-            return
-        chunks = response.chunks()
-        parts: list[bytes] = []
-        size = 0
-        async for chunk in chunks:
-            parts.append(chunk)
-            size += len(chunk)
-            if size > LINK_BODY_LIMIT:
-                await _stream(response, send, out, parts, chunks)
-                return
-        body = b"".join(parts)
-        edited = links.body(body, _header(out, b"content-encoding"))
-        if edited is not None:
-            body = edited
-            out = [(n, v) for n, v in out if n != b"content-length"]
-            out.append((b"content-length", str(len(body)).encode()))
-        await send({"type": "http.response.start", "status": response.status, "headers": out})
-        await send({"type": "http.response.body", "body": body, "more_body": False})
-
     async def _body(
         self, headers: list[tuple[bytes, bytes]], receive: Receive
     ) -> tuple[bytes | _Streamed | None, int | None]:
@@ -270,6 +207,69 @@ class Gateway:
             return _Streamed(receive, self.max_body), declared
         body = await read_body(receive, self.max_body)
         return (body or None), (len(body) if body else None)
+
+
+async def relay(
+    response: UpstreamResponse,
+    send: Send,
+    request_id: str,
+    record: dict[str, Any],
+    links: LinkRewriter | None = None,
+) -> None:
+    """Pass the provider's answer back: status, headers (less hop-by-hop), streamed body.
+
+    A small body of known length goes out in one message (one write instead of three).
+    With ``links``, the declared headers and a bounded JSON body get their links rewritten."""
+    record["status"] = response.status
+    out = [
+        (UPSTREAM_REQUEST_ID if n == b"x-request-id" else n, v)
+        for n, v in response.headers
+        if n not in DROP_RESPONSE
+    ]
+    out.append((b"x-request-id", request_id.encode()))
+    if links is not None:
+        out = [(n, links.header(v) if n in links.headers else v) for n, v in out]
+        if links.rewrites_bodies and is_json(_header(out, b"content-type")):
+            await _relay_linked(response, send, out, links)
+            return
+    length = response.content_length
+    if length is not None and length <= SMALL_BODY:
+        body = await response.read()
+        await send({"type": "http.response.start", "status": response.status, "headers": out})
+        await send({"type": "http.response.body", "body": body, "more_body": False})
+        return
+    await _stream(response, send, out, [], response.chunks())
+
+
+async def _relay_linked(
+    response: UpstreamResponse,
+    send: Send,
+    out: list[tuple[bytes, bytes]],
+    links: LinkRewriter,
+) -> None:
+    """A JSON answer: read up to the link limit; if it all fits, rewrite it and fix its
+    length, else send what was read and stream the rest untouched."""
+    length = response.content_length
+    if length is not None and length > LINK_BODY_LIMIT:
+        await _stream(response, send, out, [], response.chunks())
+        return
+    chunks = response.chunks()
+    parts: list[bytes] = []
+    size = 0
+    async for chunk in chunks:
+        parts.append(chunk)
+        size += len(chunk)
+        if size > LINK_BODY_LIMIT:
+            await _stream(response, send, out, parts, chunks)
+            return
+    body = b"".join(parts)
+    edited = links.body(body, _header(out, b"content-encoding"))
+    if edited is not None:
+        body = edited
+        out = [(n, v) for n, v in out if n != b"content-length"]
+        out.append((b"content-length", str(len(body)).encode()))
+    await send({"type": "http.response.start", "status": response.status, "headers": out})
+    await send({"type": "http.response.body", "body": body, "more_body": False})
 
 
 async def _stream(
