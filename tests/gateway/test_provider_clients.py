@@ -219,3 +219,33 @@ def test_quo_raw_key(served: TrunklineProcess, key: str) -> None:
         assert numbers.status_code == 200, numbers.text
         assert numbers.json()["data"][0]["id"].startswith("PN")
         assert numbers.headers["x-request-id"]
+
+
+# -- RingCentral -----------------------------------------------------------------------------
+
+
+def test_ringcentral_navigation_links_stay_on_the_gateway(
+    served: TrunklineProcess, key: str
+) -> None:
+    with httpx.Client(
+        base_url=f"{served.url}/ringcentral",
+        headers={"Authorization": f"Bearer {key}"},
+        trust_env=False,
+        timeout=30,
+    ) as rc:
+        body = rc.get("/restapi/v1.0/account/~/extension/~/call-log", params={"perPage": 1}).json()
+        pages = 1
+        ids = [r["id"] for r in body["records"]]
+        assert all(
+            r["uri"].startswith(f"{served.url}/ringcentral/restapi/") for r in body["records"]
+        )
+        while "nextPage" in body["navigation"]:
+            link = body["navigation"]["nextPage"]["uri"]
+            assert link.startswith(f"{served.url}/ringcentral/restapi/v1.0/")
+            body = rc.get(link).json()
+            ids += [r["id"] for r in body["records"]]
+            pages += 1
+        assert pages == body["paging"]["totalPages"] >= 2
+        assert len(ids) == len(set(ids)) == body["paging"]["totalElements"]
+        record = rc.get(body["records"][0]["uri"])
+        assert record.status_code == 200 and record.json()["id"] == body["records"][0]["id"]
