@@ -19,7 +19,7 @@ from trunkline.catalogue import Links, RouteTable
 # Bodies up to this size are rewritten; larger ones stream through untouched.
 LINK_BODY_LIMIT = 1 << 20
 # A compressed body may expand at most this far before the gateway gives up on it.
-INFLATED_LIMIT = 16 << 20
+INFLATED_LIMIT = 4 << 20
 _WBITS = {b"gzip": 31, b"x-gzip": 31, b"deflate": 15}
 
 
