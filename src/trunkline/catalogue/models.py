@@ -160,6 +160,58 @@ class Webhooks(Strict):
         return self
 
 
+# -- gateway-clients: native credential slots, followable links, routes by path -------------
+
+
+class NativeCredential(Strict):
+    """One place the provider's own client sends its credential. The gateway accepts a
+    trunkline key there instead (``Authorization: Bearer`` is always accepted).
+
+    ``raw``: ``Authorization: tk_…``; ``auth-param``: ``Token token="tk_…"`` (``scheme`` and
+    ``param``, quoted or not); ``basic``: HTTP Basic, the key as the password. With ``basic``,
+    a username matching ``select_pattern`` picks the connection whose ``metadata[select_by]``
+    it is, when the request names none with ``Maton-Connection``.
+    """
+
+    form: Literal["bearer", "raw", "auth-param", "basic"]
+    header: Annotated[str, Field(pattern=r"^[A-Za-z0-9-]+$")] = "Authorization"
+    scheme: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]+$")] | None = None
+    param: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]+$")] | None = None
+    select_by: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")] | None = None
+    select_pattern: str | None = None
+
+    @model_validator(mode="after")
+    def _complete(self) -> NativeCredential:
+        if self.form == "auth-param" and not (self.scheme and self.param):
+            raise ValueError("an auth-param slot needs scheme and param")
+        if (self.select_by or self.select_pattern) and self.form != "basic":
+            raise ValueError("only a basic slot can select a connection by its username")
+        if self.select_pattern is not None:
+            re.compile(self.select_pattern)
+        return self
+
+
+class Links(Strict):
+    """Absolute links the provider returns that point at its own API: the gateway rewrites
+    those that start with the connection's upstream base into its own ``/{app}/…`` URL, so
+    following them stays behind the gateway. ``fields`` are JSON member names, at any depth,
+    whose string values are links; ``headers`` are response headers holding links."""
+
+    fields: list[Annotated[str, Field(pattern=r"^[A-Za-z0-9_.$-]+$")]] = []
+    headers: list[Annotated[str, Field(pattern=r"^[A-Za-z0-9-]+$")]] = ["Location"]
+
+
+class Route(Strict):
+    """Paths starting with ``prefix`` (a whole segment: ``/v1`` is not ``/v10``) go to
+    ``upstream`` instead of the provider's ``upstream``."""
+
+    prefix: Annotated[str, Field(pattern=r"^/[A-Za-z0-9._~/-]*$")]
+    upstream: HttpUrl
+
+
+# -- end gateway-clients ----------------------------------------------------------------------
+
+
 class Provider(Strict):
     slug: Slug
     name: str
@@ -171,6 +223,11 @@ class Provider(Strict):
     limits: list[RateLimit] = []
     id_formats: dict[str, str] = {}
     webhooks: Webhooks | None = None
+    # -- gateway-clients: where its own clients put the key, which links to rewrite, routes
+    native_auth: list[NativeCredential] = []
+    links: Links = Links()
+    routes: list[Route] = []
+    # -- end gateway-clients
 
     @model_validator(mode="after")
     def _template_fields_exist(self) -> Provider:

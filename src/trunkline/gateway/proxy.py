@@ -16,7 +16,7 @@ from typing import Any
 import aiohttp
 from starlette.types import Receive, Scope, Send
 
-from trunkline.catalogue import Catalogue
+from trunkline.catalogue import Catalogue, Provider, RouteTable
 from trunkline.errors import (
     InvalidRequest,
     NotFound,
@@ -26,8 +26,10 @@ from trunkline.errors import (
     UpstreamUnavailable,
 )
 from trunkline.gateway.accesslog import AccessLog
+from trunkline.gateway.credentials import Slots
+from trunkline.gateway.links import LINK_BODY_LIMIT, LinkRewriter, is_json
 from trunkline.gateway.paths import safe_upstream_path
-from trunkline.gateway.resolver import Resolver
+from trunkline.gateway.resolver import Resolver, Wanted
 from trunkline.gateway.throttle import Throttle
 from trunkline.transport import Upstream, UpstreamResponse
 
@@ -57,6 +59,8 @@ DROP_REQUEST = HOP_BY_HOP | {
 DROP_RESPONSE = HOP_BY_HOP | {b"server", b"date"}
 # The provider's own request id stays visible without clashing with ours.
 UPSTREAM_REQUEST_ID = b"x-upstream-request-id"
+# ``Trunkline-Raw-Links: 1``: the provider's links exactly as sent (Maton's behaviour).
+RAW_LINKS = b"trunkline-raw-links"
 SMALL_BODY = 1 << 20
 _ID_SEGMENT = re.compile(r"^(?!v\d+$)(?!\d{4}-\d{2}-\d{2}$)(?=[^.]*\d)[^.]{6,}")
 
@@ -70,6 +74,7 @@ class Gateway:
         upstream: Upstream,
         max_body: int,
         access_log: AccessLog,
+        public_url: str | None = None,
     ) -> None:
         self.catalogue = catalogue
         self.resolver = resolver
@@ -77,6 +82,15 @@ class Gateway:
         self.upstream = upstream
         self.max_body = max_body
         self.access_log = access_log
+        # Where clients reach the gateway: rewritten links point here.
+        self.public_url = (public_url or resolver.connections.base_url).rstrip("/")
+        # Per app, parsed once: where its clients may put the key, and what never goes on.
+        self.slots = {slug: Slots(p.native_auth) for slug, p in catalogue.providers.items()}
+        self.bearer_only = Slots([])
+        self.drop = {
+            slug: DROP_REQUEST | slots.headers | {RAW_LINKS} for slug, slots in self.slots.items()
+        }
+        self._rewriters: dict[tuple[str, RouteTable], LinkRewriter | None] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
@@ -101,31 +115,40 @@ class Gateway:
         app, _, rest = path[1:].partition("/")
         record["app"] = app
         headers = scope["headers"]
-        authorization = wanted = None
+        slots = self.slots.get(app, self.bearer_only)
+        found: dict[bytes, bytes] = {}
+        named = ""
+        raw_links = False
         for name, value in headers:
-            if name == b"authorization":
-                authorization = value.decode("latin-1")
+            if name in slots.headers:
+                found.setdefault(name, value)
             elif name == b"maton-connection":
-                wanted = value.decode("latin-1").strip()
-        caller = await self.resolver.caller(authorization)
+                named = value.decode("latin-1").strip()
+            elif name == RAW_LINKS:
+                raw_links = value.strip().lower() in (b"1", b"true", b"yes")
+        presented = slots.presented(found)
+        caller = await self.resolver.caller_by_key(presented.key)
         record["account"] = caller.account_id
         provider = self.catalogue.get(app)
         if provider is None:
             raise NotFound(f"unknown app {app!r}", code="app_not_found")
         upstream_path = safe_upstream_path("/" + rest)
         record["path"] = template(upstream_path)
-        resolved = await self.resolver.connection(caller, provider, wanted or "")
+        # Maton-Connection names a connection outright; else the slot may (a Basic username).
+        wanted: Wanted = named or presented.select or ""
+        resolved = await self.resolver.connection(caller, provider, wanted)
         record["connection"] = resolved.connection_id
 
-        forward = [
-            (n, v) for n, v in headers if n not in DROP_REQUEST and not n.startswith(b"x-maton-")
-        ]
+        drop = self.drop[app]
+        forward = [(n, v) for n, v in headers if n not in drop and not n.startswith(b"x-maton-")]
         forward.extend(resolved.headers)
         body, length = await self._body(headers, receive)
         if length is not None:
             forward.append((b"content-length", str(length).encode()))
         query = scope.get("query_string", b"")
-        url = resolved.upstream + upstream_path + ("?" + query.decode("latin-1") if query else "")
+        base = resolved.upstream.base(upstream_path)
+        url = base + upstream_path + ("?" + query.decode("latin-1") if query else "")
+        links = None if raw_links else self._rewriter(provider, resolved.upstream)
         await self.throttle.acquire(resolved.throttle_key, provider.limits)
         upstream_started = time.perf_counter()
         # OAuth2: one refresh and one retry when the provider refuses the access token.
@@ -136,7 +159,7 @@ class Gateway:
                     scope["method"], url, forward, body, share_key=resolved.throttle_key
                 ) as response:
                     if not (retry and response.status == 401):
-                        await self._relay(response, send, request_id, record)
+                        await relay(response, send, request_id, record, links)
                         return
                 retry = False
                 stale = resolved
@@ -153,33 +176,18 @@ class Gateway:
         finally:
             record["upstream_ms"] = round((time.perf_counter() - upstream_started) * 1000, 2)
 
-    async def _relay(
-        self,
-        response: UpstreamResponse,
-        send: Send,
-        request_id: str,
-        record: dict[str, Any],
-    ) -> None:
-        """Pass the provider's answer back: status, headers (less hop-by-hop), streamed body.
-
-        A small body of known length goes out in one message (one write instead of three)."""
-        record["status"] = response.status
-        out = [
-            (UPSTREAM_REQUEST_ID if n == b"x-request-id" else n, v)
-            for n, v in response.headers
-            if n not in DROP_RESPONSE
-        ]
-        out.append((b"x-request-id", request_id.encode()))
-        length = response.content_length
-        if length is not None and length <= SMALL_BODY:
-            body = await response.read()
-            await send({"type": "http.response.start", "status": response.status, "headers": out})
-            await send({"type": "http.response.body", "body": body, "more_body": False})
-            return
-        await send({"type": "http.response.start", "status": response.status, "headers": out})
-        async for chunk in response.chunks():
-            await send({"type": "http.response.body", "body": chunk, "more_body": True})
-        await send({"type": "http.response.body", "body": b"", "more_body": False})
+    def _rewriter(self, provider: Provider, table: RouteTable) -> LinkRewriter | None:
+        """The app's link rewriter for this route table, compiled on first use; None when the
+        app declares no links."""
+        key = (provider.slug, table)
+        if key not in self._rewriters:
+            links = provider.links
+            self._rewriters[key] = (
+                LinkRewriter(links, table, f"{self.public_url}/{provider.slug}")
+                if links.fields or links.headers
+                else None
+            )
+        return self._rewriters[key]
 
     async def _body(
         self, headers: list[tuple[bytes, bytes]], receive: Receive
@@ -201,6 +209,92 @@ class Gateway:
             return _Streamed(receive, self.max_body), declared
         body = await read_body(receive, self.max_body)
         return (body or None), (len(body) if body else None)
+
+
+async def relay(
+    response: UpstreamResponse,
+    send: Send,
+    request_id: str,
+    record: dict[str, Any],
+    links: LinkRewriter | None = None,
+) -> None:
+    """Pass the provider's answer back: status, headers (less hop-by-hop), streamed body.
+
+    A small body of known length goes out in one message (one write instead of three).
+    With ``links``, the declared headers and a bounded JSON body get their links rewritten."""
+    record["status"] = response.status
+    out = [
+        (UPSTREAM_REQUEST_ID if n == b"x-request-id" else n, v)
+        for n, v in response.headers
+        if n not in DROP_RESPONSE
+    ]
+    out.append((b"x-request-id", request_id.encode()))
+    if links is not None:
+        out = [(n, links.header(v) if n in links.headers else v) for n, v in out]
+        if links.rewrites_bodies and is_json(_header(out, b"content-type")):
+            await _relay_linked(response, send, out, links)
+            return
+    length = response.content_length
+    if length is not None and length <= SMALL_BODY:
+        body = await response.read()
+        await send({"type": "http.response.start", "status": response.status, "headers": out})
+        await send({"type": "http.response.body", "body": body, "more_body": False})
+        return
+    await _stream(response, send, out, [], response.chunks())
+
+
+async def _relay_linked(
+    response: UpstreamResponse,
+    send: Send,
+    out: list[tuple[bytes, bytes]],
+    links: LinkRewriter,
+) -> None:
+    """A JSON answer: read up to the link limit; if it all fits, rewrite it and fix its
+    length, else send what was read and stream the rest untouched."""
+    length = response.content_length
+    if length is not None and length > LINK_BODY_LIMIT:
+        await _stream(response, send, out, [], response.chunks())
+        return
+    chunks = response.chunks()
+    parts: list[bytes] = []
+    size = 0
+    async for chunk in chunks:
+        parts.append(chunk)
+        size += len(chunk)
+        if size > LINK_BODY_LIMIT:
+            await _stream(response, send, out, parts, chunks)
+            return
+    body = b"".join(parts)
+    edited = links.body(body, _header(out, b"content-encoding"))
+    if edited is not None:
+        body = edited
+        out = [(n, v) for n, v in out if n != b"content-length"]
+        out.append((b"content-length", str(len(body)).encode()))
+    await send({"type": "http.response.start", "status": response.status, "headers": out})
+    await send({"type": "http.response.body", "body": body, "more_body": False})
+
+
+async def _stream(
+    response: UpstreamResponse,
+    send: Send,
+    out: list[tuple[bytes, bytes]],
+    read: list[bytes],
+    rest: AsyncIterator[bytes],
+) -> None:
+    """Send the head, the chunks already ``read``, then the ``rest`` as it arrives."""
+    await send({"type": "http.response.start", "status": response.status, "headers": out})
+    for chunk in read:
+        await send({"type": "http.response.body", "body": chunk, "more_body": True})
+    async for chunk in rest:
+        await send({"type": "http.response.body", "body": chunk, "more_body": True})
+    await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
+def _header(headers: list[tuple[bytes, bytes]], name: bytes) -> bytes | None:
+    for n, v in headers:
+        if n == name:
+            return v
+    return None
 
 
 class _Streamed:

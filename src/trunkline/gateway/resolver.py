@@ -19,19 +19,24 @@ import orjson
 from trunkline import accounts
 from trunkline.accounts import Caller
 from trunkline.auth.strategies import upstream_headers
-from trunkline.catalogue import Catalogue, Provider
+from trunkline.catalogue import Catalogue, Provider, RouteTable
 from trunkline.connections import ConnectionService
 from trunkline.connections.refresh import TokenRefresher, due, expires_at
-from trunkline.errors import CredentialsExpired
+from trunkline.enums import Status
+from trunkline.errors import CredentialsExpired, NotFound
+
+# Which connection a request wants: an id (``Maton-Connection``), "" for the default one, or
+# ``(metadata field, value)`` named by the credential slot (a Twilio Basic username).
+Wanted = str | tuple[str, str]
 
 
 @dataclass(frozen=True)
 class Resolved:
-    """A connection ready to use: its id, where it goes and the upstream auth headers,
+    """A connection ready to use: its id, where its paths go and the upstream auth headers,
     pre-encoded."""
 
     connection_id: str
-    upstream: str
+    upstream: RouteTable
     headers: list[tuple[bytes, bytes]]
     credentials: dict[str, str]
     # Whose budget the provider's rate limits count against (the catalogue's limit scope).
@@ -70,11 +75,13 @@ class Resolver:
         connections.on_change(self.forget_account)
 
     async def caller(self, authorization: str | None) -> Caller:
-        key = accounts.bearer_key(authorization)
+        return await self.caller_by_key(accounts.bearer_key(authorization))
+
+    async def caller_by_key(self, key: str) -> Caller:
         caller: Caller = await self._cached(("key", key), lambda: self._load_caller(key))
         return caller
 
-    async def connection(self, caller: Caller, provider: Provider, wanted: str) -> Resolved:
+    async def connection(self, caller: Caller, provider: Provider, wanted: Wanted) -> Resolved:
         resolved: Resolved = await self._cached(
             ("conn", caller.account_id, caller.mode, provider.slug, wanted),
             lambda: self._load_connection(caller, provider, wanted),
@@ -84,7 +91,7 @@ class Resolver:
         return resolved
 
     async def refreshed(
-        self, caller: Caller, provider: Provider, wanted: str, stale: Resolved
+        self, caller: Caller, provider: Provider, wanted: Wanted, stale: Resolved
     ) -> Resolved:
         """OAuth2: the connection with a fresh access token (due to expire, or refused)."""
         if self.oauth is None:
@@ -154,14 +161,32 @@ class Resolver:
         async with self.sessions() as db:
             return await accounts.authenticate(db, key)
 
-    async def _load_connection(self, caller: Caller, provider: Provider, wanted: str) -> Resolved:
+    async def _load_connection(
+        self, caller: Caller, provider: Provider, wanted: Wanted
+    ) -> Resolved:
+        if isinstance(wanted, tuple):
+            wanted = await self._named(caller, provider, *wanted)
         usable = await self.connections.for_gateway(caller, provider.slug, wanted or None)
-        upstream = self.catalogue.upstream(provider.slug, caller.mode)
+        upstream = self.catalogue.route_table(provider.slug, caller.mode)
         return self._resolved(usable.connection_id, upstream, provider, usable.credentials)
+
+    async def _named(self, caller: Caller, provider: Provider, field: str, value: str) -> str:
+        """The id of the caller's ACTIVE connection whose ``metadata[field]`` is ``value``
+        (the default order decides between several)."""
+        rows = await self.connections.listing(caller, app=provider.slug, status=Status.ACTIVE)
+        found = [c.id for c in rows if isinstance(c.meta, dict) and c.meta.get(field) == value]
+        if not found:
+            shown = value if len(value) <= 64 else value[:64] + "…"
+            raise NotFound(
+                f"no ACTIVE {caller.mode.value}-mode {provider.slug} connection has {field} "
+                f"{shown!r}; connect that account, or name a connection with Maton-Connection",
+                code="connection_not_found",
+            )
+        return found[-1] if self.connections.newest_default else found[0]
 
     @staticmethod
     def _resolved(
-        conn_id: str, upstream: str, provider: Provider, credentials: dict[str, str]
+        conn_id: str, upstream: RouteTable, provider: Provider, credentials: dict[str, str]
     ) -> Resolved:
         headers = [
             (name.lower().encode("latin-1"), value.encode("latin-1"))

@@ -96,8 +96,13 @@ def test_spam_removes_the_call_and_cannot_be_undone(api: httpx.Client, acct: str
 
 def test_recording_link_serves_audio(target: Any, api: httpx.Client, acct: str) -> None:
     call = recorded_call(api, acct)
-    # Absolute links name the provider's own origin (the gateway passes bodies untouched).
-    assert call["recording"] == f"{target.control_url}{acct}/calls/{call['id']}/recording.json"
+    # API links point where we call through (the gateway rewrites them to its /callrail/…);
+    # the audio links carry their own access key and name the provider's origin.
+    assert call["recording"] == f"{target.base_url}{acct}/calls/{call['id']}/recording.json"
+    assert (
+        api.get(call["recording"]).json()
+        == api.get(f"{acct}/calls/{call['id']}/recording.json").json()
+    )
     link = api.get(f"{acct}/calls/{call['id']}/recording.json").json()["url"]
     assert link.startswith(target.control_url)
     audio = httpx.get(link)
