@@ -181,8 +181,8 @@ async def scenario(
         key = next(h["key"] for h in hooks if h["url"] == ingress_url)
         path = ingress_url.removeprefix(first_url)
         targets = [url + path for url, _ in procs]
-        rate = await ingest(targets, key, args.deliveries, args.concurrency)
-        lat = await latency(targets[0], procs[-1][0], api_key, key, args.samples)
+        rate = asyncio.run(ingest(targets, key, args.deliveries, args.concurrency))
+        lat = asyncio.run(latency(targets[0], procs[-1][0], api_key, key, args.samples))
         return {
             "scenario": name,
             "deliveries_per_s": rate,
@@ -221,7 +221,7 @@ def main() -> None:
     pg_one, pg_two = fresh_pg(), fresh_pg()
     if pg_one and pg_two:
         plans += [("postgresql, 1 replica", pg_one, 1), ("postgresql, 2 replicas", pg_two, 2)]
-    rows = [asyncio.run(scenario(name, store, n, args)) for name, store, n in plans]
+    rows = [scenario(name, store, n, args) for name, store, n in plans]
     print(f"{'scenario':<26}{'deliveries/s':>14}{'p50 ms':>10}{'p99 ms':>10}")
     for row in rows:
         print(
