@@ -157,7 +157,7 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-async def scenario(
+def scenario(
     name: str, store: str | None, replicas: int, args: argparse.Namespace
 ) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
