@@ -6,6 +6,7 @@
     ├── Unauthorized                   401 unauthorized
     ├── Forbidden                      403 forbidden (mode_mismatch)
     ├── NotFound                       404 not_found (app_not_found, connection_not_found)
+    ├── MethodNotAllowed               405 method_not_allowed
     ├── Conflict                       409 conflict
     │   ├── ConnectionNotActive        409 connection_not_active
     │   └── TestModeUnavailable        409 test_mode_unavailable
@@ -66,6 +67,11 @@ class Forbidden(TrunklineError):
 class NotFound(TrunklineError):
     status = 404
     code = "not_found"
+
+
+class MethodNotAllowed(TrunklineError):
+    status = 405
+    code = "method_not_allowed"
 
 
 class Conflict(TrunklineError):

@@ -128,6 +128,16 @@ class EchoUpstream:
             return
         if path.startswith("/slow/"):
             await asyncio.sleep(float(path.split("/")[2]))
+        if path == "/cookies":  # a provider setting cookies and naming hop-by-hop headers
+            extra = [
+                (b"set-cookie", b"tl_oauth=evil; Path=/connect"),
+                (b"set-cookie", b"session=1"),
+                (b"connection", b"x-hop, keep-alive"),
+                (b"x-hop", b"private to this hop"),
+                (b"x-kept", b"yes"),
+            ]
+            await _json(send, 200, {"ok": True}, extra=extra)
+            return
         if path.startswith("/status/"):
             code = int(path.split("/")[2])
             await _json(

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
@@ -95,6 +96,9 @@ def routes(services: Services) -> list[BaseRoute]:
                 return problem(exc.status, exc.title, exc.message, root, exc.hint)
             except TrunklineError as exc:
                 return problem(exc.status, "Something went wrong", exc.message, root)
+            except HTTPException as exc:  # Starlette's own 4xx (a malformed form)
+                title = "This form could not be read" if exc.status_code < 500 else "Error"
+                return problem(exc.status_code, title, str(exc.detail), root)
             except Exception:
                 log.exception("connect page failed")
                 return problem(500, "Something went wrong", "An internal error occurred.", root)
@@ -181,7 +185,7 @@ def routes(services: Services) -> list[BaseRoute]:
         )
 
     async def checked_link(request: Request) -> tuple[Link, Any]:
-        form = await request.form()
+        form = await request.form(max_files=0, max_fields=20, max_part_size=64 * 1024)
         link = await flow.open_link(connections, str(form.get("session_token", "")))
         if not security.csrf_valid(request, session_hash(link.token), str(form.get("csrf", ""))):
             raise LinkProblem(

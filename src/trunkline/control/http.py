@@ -31,6 +31,25 @@ class RequestId:
             return
         request_id = uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
+        if sum(1 for name, _ in scope["headers"] if name == b"authorization") > 1:
+            # Readers disagree on which of several counts: refuse rather than pick one.
+            error = InvalidRequest(
+                "send one Authorization header, not several", code="duplicate_header"
+            )
+            body = error.body(request_id)
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 400,
+                    "headers": [
+                        (b"content-type", b"application/json"),
+                        (b"content-length", str(len(body)).encode()),
+                        (b"x-request-id", request_id.encode()),
+                    ],
+                }
+            )
+            await send({"type": "http.response.body", "body": body})
+            return
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -19,6 +19,7 @@ from starlette.types import Receive, Scope, Send
 from trunkline.catalogue import Catalogue, Provider, RouteTable
 from trunkline.errors import (
     InvalidRequest,
+    MethodNotAllowed,
     NotFound,
     PayloadTooLarge,
     TrunklineError,
@@ -46,7 +47,9 @@ HOP_BY_HOP = frozenset(
         b"upgrade",
     }
 )
-# Never forwarded upstream: the caller's own credentials and routing, and framing we redo.
+# Never forwarded upstream: the caller's own credentials and routing, framing we redo, and what
+# would tell the provider about the caller's network or claim to be a proxy's (trunkline is the
+# client there). Headers the caller names in ``Connection`` are dropped too.
 DROP_REQUEST = HOP_BY_HOP | {
     b"host",
     b"authorization",
@@ -54,9 +57,23 @@ DROP_REQUEST = HOP_BY_HOP | {
     b"cookie",
     b"content-length",
     b"expect",
+    b"proxy-connection",
+    b"forwarded",
+    b"x-real-ip",
+    b"via",
 }
-# Never passed back: the server frames the response and names itself.
-DROP_RESPONSE = HOP_BY_HOP | {b"server", b"date"}
+# Never passed back: the server frames the response and names itself; cookies a provider sets
+# belong to no one on this side (and must never shadow trunkline's own); and whatever the
+# provider names in its ``Connection`` header.
+DROP_RESPONSE = HOP_BY_HOP | {
+    b"server",
+    b"date",
+    b"set-cookie",
+    b"set-cookie2",
+    b"proxy-connection",
+}
+# What a gateway call may be; CONNECT, TRACE and the unknown are refused before anything goes on.
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 # The provider's own request id stays visible without clashing with ours.
 UPSTREAM_REQUEST_ID = b"x-upstream-request-id"
 # ``Trunkline-Raw-Links: 1``: the provider's links exactly as sent (Maton's behaviour).
@@ -113,15 +130,24 @@ class Gateway:
         raw_path: bytes = scope.get("raw_path") or scope["path"].encode()
         path = raw_path.decode("latin-1").split("?", 1)[0]
         app, _, rest = path[1:].partition("/")
-        record["app"] = app
+        record["app"] = app[:64]  # callers choose it: a log line must not carry an essay
         headers = scope["headers"]
+        if scope["method"] not in METHODS:
+            raise MethodNotAllowed(f"{scope['method'][:20]} is not a method the gateway forwards")
         slots = self.slots.get(app, self.bearer_only)
         found: dict[bytes, bytes] = {}
         named = ""
         raw_links = False
+        hop: set[bytes] = set()
         for name, value in headers:
             if name in slots.headers:
-                found.setdefault(name, value)
+                if name in found:  # two readers could pick different ones: refuse, pick none
+                    raise InvalidRequest(
+                        f"send one {name.decode()} header, not several", code="duplicate_header"
+                    )
+                found[name] = value
+            elif name == b"connection":
+                hop.update(t.strip().lower() for t in value.split(b","))
             elif name == b"maton-connection":
                 named = value.decode("latin-1").strip()
             elif name == RAW_LINKS:
@@ -140,7 +166,11 @@ class Gateway:
         record["connection"] = resolved.connection_id
 
         drop = self.drop[app]
-        forward = [(n, v) for n, v in headers if n not in drop and not n.startswith(b"x-maton-")]
+        forward = [
+            (n, v)
+            for n, v in headers
+            if n not in drop and n not in hop and not n.startswith((b"x-maton-", b"x-forwarded-"))
+        ]
         forward.extend(resolved.headers)
         body, length = await self._body(headers, receive)
         if length is not None:
@@ -223,10 +253,13 @@ async def relay(
     A small body of known length goes out in one message (one write instead of three).
     With ``links``, the declared headers and a bounded JSON body get their links rewritten."""
     record["status"] = response.status
+    hop = {
+        t.strip().lower() for n, v in response.headers if n == b"connection" for t in v.split(b",")
+    }
     out = [
         (UPSTREAM_REQUEST_ID if n == b"x-request-id" else n, v)
         for n, v in response.headers
-        if n not in DROP_RESPONSE
+        if n not in DROP_RESPONSE and n not in hop
     ]
     out.append((b"x-request-id", request_id.encode()))
     if links is not None:
