@@ -14,6 +14,7 @@ from trunkline.bootstrap import default_mode, prepare
 from trunkline.connections.sealed import reseal_all
 from trunkline.enums import Mode
 from trunkline.errors import ConfigError
+from trunkline.invalidation import Invalidation
 from trunkline.settings import Settings
 from trunkline.store import make_engine, migrate, sessions
 from trunkline.vault import KEY_FILE, Vault, key_line, new_key_line, read_key_file, write_key_file
@@ -80,7 +81,16 @@ async def list_keys(settings: Settings, account: str | None = None) -> list[dict
 async def revoke_key(settings: Settings, id_or_prefix: str) -> str:
     async with _store(settings, write=True) as db:
         row = await accounts.revoke_key(db, id_or_prefix)
-        return row.prefix
+        prefix = row.prefix
+    if settings.redis_url is not None:  # running replicas forget the key now, not after the TTL
+        from redis.asyncio import Redis
+
+        redis = Redis.from_url(settings.redis_url.get_secret_value())
+        try:
+            await Invalidation(redis).publish("keys", prefix)
+        finally:
+            await redis.aclose()
+    return prefix
 
 
 @dataclass(frozen=True)

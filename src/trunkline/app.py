@@ -41,6 +41,7 @@ from trunkline.gateway.proxy import Gateway
 from trunkline.gateway.resolver import Resolver
 from trunkline.gateway.throttle import LocalThrottle, RedisThrottle, Throttle
 from trunkline.ingress.routes import routes as ingress_routes
+from trunkline.invalidation import Invalidation
 from trunkline.lifespan import run_lifespan
 from trunkline.sandbox import SandboxSpec, available_sandboxes, load_sandbox
 from trunkline.sandbox.kit import SandboxConfig
@@ -130,6 +131,12 @@ class Trunkline:
             lock_timeout=settings.oauth_refresh_lock_timeout,
         )
         resolver = Resolver(connections, settings.cache_ttl, refresher)
+        self.invalidation: Invalidation | None = None
+        if self.redis is not None:  # replicas drop each other's stale cache entries at once
+            invalidation = self.invalidation = Invalidation(self.redis)
+            connections.publishers.append(lambda a: invalidation.publish_soon("account", a))
+            invalidation.on("account", lambda a: connections.changed(a, here=False))
+            invalidation.on("keys", resolver.forget_keys)
         access_log = AccessLog(logging.getLogger("trunkline.access").isEnabledFor(logging.INFO))
         self.gateway = Gateway(
             self.catalogue, resolver, throttle, routed, settings.max_request_body, access_log
@@ -239,6 +246,9 @@ class Trunkline:
                 await services.connections.settle_legacy_modes(_seeded_credentials())
                 await self.notifier.start()
                 stack.push_async_callback(self.notifier.stop)
+                if self.invalidation is not None:
+                    await self.invalidation.start()
+                    stack.push_async_callback(self.invalidation.stop)
                 await services.connections.adopt_sandboxes(seeded)
                 retention = asyncio.create_task(services.events.run_retention())
                 stack.callback(retention.cancel)

@@ -84,6 +84,7 @@ class ConnectionService:
         self.session_ttl = session_ttl
         self.newest_default = newest_default
         self._listeners: list[Listener] = []
+        self.publishers: list[Listener] = []
         # Called with a connection and its opened credential: after it became ACTIVE (with
         # ``fresh`` sandbox connections too), and before it is deleted. Errors are logged.
         self.activated: list[Hook] = []
@@ -98,9 +99,14 @@ class ConnectionService:
         """Call ``listener(account_id)`` after every write to that account's connections."""
         self._listeners.append(listener)
 
-    def changed(self, account_id: str) -> None:
+    def changed(self, account_id: str, *, here: bool = True) -> None:
+        """Tell the listeners; a change made here is also announced to other replicas
+        (``publishers``), one heard from elsewhere is not announced again."""
         for listener in self._listeners:
             listener(account_id)
+        if here:
+            for publish in self.publishers:
+                publish(account_id)
 
     # -- reading ---------------------------------------------------------------------------
 

@@ -107,6 +107,11 @@ class Resolver:
         self._store(("conn", caller.account_id, caller.mode, provider.slug, wanted), resolved)
         return resolved
 
+    def forget_keys(self, _: str = "") -> None:
+        """A key was revoked somewhere: look every key up again."""
+        for key in [k for k in self._cache if k[0] == "key"]:
+            del self._cache[key]
+
     def forget_account(self, account_id: str) -> None:
         """The connections service's change hook: drop what is cached for that account."""
         for key in [k for k in self._cache if k[0] == "conn" and k[1] == account_id]:
