@@ -114,3 +114,19 @@ def stack(
         yield proc
     finally:
         proc.stop()
+
+
+@pytest.fixture(scope="session")
+def trunkline_sandboxed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TrunklineProcess]:
+    """A real ``trunkline serve`` with its sandboxes mounted (its key is a test key), so the
+    sandbox scenarios also run through the gateway (``/{app}/...``)."""
+    from tests.support.process import TrunklineProcess
+
+    data = tmp_path_factory.mktemp("gateway") / "data"
+    # Requests queue for the providers' limits (Quo: 10/s) as a real deployment's would.
+    env = {"TRUNKLINE_SANDBOX_SPEED": "50", "TRUNKLINE_THROTTLE_WAIT": "30"}
+    proc = TrunklineProcess(data, env=env).start()
+    try:
+        yield proc
+    finally:
+        proc.stop()

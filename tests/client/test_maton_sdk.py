@@ -56,3 +56,24 @@ def test_errors_map_to_sdk_exceptions(maton) -> None:  # type: ignore[no-untyped
     assert missing.value.request_id
     with pytest.raises(maton_ai.ValidationError):
         maton.connections.create(app="quo", credentials={"api_key": "wrongKEYwrongKEYwrong"})
+
+
+def test_a_test_key_works_unchanged(
+    trunkline_sandboxed: TrunklineProcess, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same SDK with a ``tk_test_`` key reaches the sandboxes (the keys above are live)."""
+    import maton_ai
+
+    key = trunkline_sandboxed.api_key or ""
+    assert key.startswith("tk_test_")
+    monkeypatch.setenv("MATON_API_BASE_URL", trunkline_sandboxed.url)
+    monkeypatch.setenv("MATON_API_KEY", key)
+    monkeypatch.setenv("MATON_TELEMETRY", "0")
+    client = maton_ai.Maton(max_retries=0)
+    try:
+        listed = client.connections.list(app="quo", status="ACTIVE")["connections"]
+        assert listed and listed[0]["mode"] == "test"
+        numbers = client.api.get("/quo/v1/phone-numbers")["data"]
+        assert "+14155550123" in {n["number"] for n in numbers}
+    finally:
+        client.close()

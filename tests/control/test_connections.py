@@ -194,8 +194,18 @@ def test_accounts_are_isolated(
     r = httpx.get(stack.url + "/quo/v1/x", headers={**headers, "Maton-Connection": quo_id})
     assert_error(r, 404, "connection_not_found")
     assert_error(httpx.get(stack.url + "/quo/v1/x", headers=headers), 400, "no_active_connection")
-    # and the owner still has it
-    assert api(stack, "GET", f"/connections/{quo_id}").status_code == 200
+    for method, path in (
+        ("POST", f"/connections/{quo_id}/reconnect"),
+        ("GET", f"/connections/{quo_id}/subscriptions"),
+        ("POST", f"/connections/{quo_id}/subscriptions"),
+        ("GET", f"/connections/{quo_id}/ingress"),
+        ("POST", f"/connections/{quo_id}/ingress/rotate"),
+    ):
+        r = httpx.request(method, stack.url + path, headers=headers, json={})
+        assert_error(r, 404, "connection_not_found")
+    # and the owner still has it, unchanged
+    got = api(stack, "GET", f"/connections/{quo_id}")
+    assert got.status_code == 200 and got.json()["connection"]["status"] == "ACTIVE"
 
 
 def test_secrets_never_logged(stack: TrunklineProcess) -> None:
