@@ -229,9 +229,7 @@ async def open_env(
     await migrate(engine)
     maker = sessions(engine)
     vault = vault or Vault(parse_keys(new_key_line(), "test"))
-    forwarding = ForwardingService.from_settings(
-        maker, vault, config, dialect=engine.dialect.name
-    )
+    forwarding = ForwardingService.from_settings(maker, vault, config, dialect=engine.dialect.name)
     worker = DeliveryWorker.from_settings(forwarding, config)
     worker.poll = 0.2
     async with maker() as db, db.begin():

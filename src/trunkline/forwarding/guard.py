@@ -59,9 +59,7 @@ def literal_address(host: str) -> IPAddress | None:
 
 
 def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
-    """The IPv4 address an IPv6 one stands for (mapped, 6to4, Teredo, NAT64), if any."""
-    if address.ipv4_mapped is not None:
-        return address.ipv4_mapped
+    """The IPv4 address an IPv6 one carries (6to4, Teredo, NAT64), if any."""
     if address.sixtofour is not None:
         return address.sixtofour
     if address.teredo is not None:
@@ -75,6 +73,8 @@ def is_public(address: IPAddress) -> bool:
     """Routable on the public internet: not loopback, private, link-local, shared (CGNAT),
     multicast, reserved, documentation or unspecified; for IPv6, nor any IPv4 it embeds."""
     if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:  # ::ffff:a.b.c.d is a.b.c.d on a dual stack
+            return is_public(address.ipv4_mapped)
         inner = _embedded_ipv4(address)
         if inner is not None and not is_public(inner):
             return False

@@ -36,7 +36,7 @@ from trunkline.forwarding.schedule import RetryPolicy
 from trunkline.forwarding.sender import Outcome, message_id, new_secret
 from trunkline.settings import Settings
 from trunkline.store import Connection, Delivery, Destination, Event
-from trunkline.timeutil import now, rfc3339
+from trunkline.timeutil import aware, now, rfc3339
 from trunkline.vault import Vault, VaultError
 
 log = logging.getLogger("trunkline.forwarding")
@@ -474,7 +474,7 @@ class ForwardingService:
                 return None
             if outcome.ok:
                 self._succeed(delivery, outcome, stamp)
-                await self._destination_ok(db, job.destination_id)
+                await self._destination_ok(db, job.destination_id, stamp)
             else:
                 self._fail(delivery, outcome, stamp)
                 await self._destination_failed(db, delivery, outcome, stamp)
@@ -500,19 +500,21 @@ class ForwardingService:
         delivery.claimed_by = delivery.lease_until = None
         delivery.updated_at = stamp
 
-    async def _destination_ok(self, db: AsyncSession, destination_id: str) -> None:
+    async def _destination_ok(self, db: AsyncSession, destination_id: str, stamp: Any) -> None:
         await db.execute(
             update(Destination)
-            .where(Destination.id == destination_id, Destination.failing_since.is_not(None))
-            .values(failing_since=None, abandoned_streak=0)
+            .where(Destination.id == destination_id)
+            .values(failing_since=None, abandoned_streak=0, last_success_at=stamp)
             .execution_options(synchronize_session=False)
         )
 
     async def _destination_failed(
         self, db: AsyncSession, delivery: Delivery, outcome: Outcome, stamp: Any
     ) -> None:
-        """Count the failure against the destination; disable it when it has failed for a
-        whole retry window or abandoned too many deliveries in a row."""
+        """Count the failure against the destination and disable it when it has failed for a
+        whole retry window: every attempt failed for that long, or a delivery ran out its
+        window with no delivery succeeding since it was queued; or when too many deliveries
+        in a row were abandoned."""
         abandoned = delivery.status == DeliveryStatus.ABANDONED.value
         await db.execute(
             update(Destination)
@@ -523,16 +525,20 @@ class ForwardingService:
             )
             .execution_options(synchronize_session=False)
         )
-        window_start = stamp - timedelta(seconds=self.policy.window)
+        too_long = [Destination.failing_since <= stamp - timedelta(seconds=self.policy.window)]
+        if abandoned and stamp >= aware(delivery.give_up_at):
+            too_long.append(
+                or_(
+                    Destination.last_success_at.is_(None),
+                    Destination.last_success_at < delivery.created_at,
+                )
+            )
         disable = (
             update(Destination)
             .where(
                 Destination.id == delivery.destination_id,
                 Destination.status == DestinationStatus.ENABLED.value,
-                or_(
-                    Destination.failing_since <= window_start,
-                    Destination.abandoned_streak >= self.policy.disable_after,
-                ),
+                or_(*too_long, Destination.abandoned_streak >= self.policy.disable_after),
             )
             .values(
                 status=DestinationStatus.DISABLED.value,

@@ -143,8 +143,9 @@ class Destination(Base):
     status: Mapped[str] = mapped_column(String(16))
     disabled_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     # The current run of failures: when it began (null after any success) and how many
-    # deliveries it abandoned; either can disable the destination.
+    # deliveries it abandoned; with the last success, they decide when to disable it.
     failing_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    last_success_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     abandoned_streak: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

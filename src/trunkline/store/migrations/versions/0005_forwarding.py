@@ -35,6 +35,7 @@ def upgrade() -> None:
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("disabled_reason", sa.Text, nullable=True),
         sa.Column("failing_since", stamp, nullable=True),
+        sa.Column("last_success_at", stamp, nullable=True),
         sa.Column("abandoned_streak", sa.Integer, nullable=False, server_default="0"),
         sa.Column("created_at", stamp, nullable=False),
         sa.Column("updated_at", stamp, nullable=False),
