@@ -20,6 +20,7 @@ from aiohttp.resolver import ThreadedResolver
 from trunkline.errors import InvalidRequest
 
 MAX_URL = 2048
+RESOLVE_TIMEOUT = 5.0  # seconds a save waits for DNS
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 # IPv6 ranges that carry an IPv4 address in their low 32 bits (NAT64, well-known prefix).
 NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
@@ -116,8 +117,9 @@ async def check_destination(url: str, *, allow_private: bool) -> str:
 async def _resolve(host: str, port: int) -> list[IPAddress]:
     loop = asyncio.get_running_loop()
     try:
-        infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError) as exc:
+        lookup = loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        infos = await asyncio.wait_for(lookup, RESOLVE_TIMEOUT)
+    except (OSError, UnicodeError, TimeoutError) as exc:
         raise InvalidRequest(
             f"the destination host {host!r} does not resolve ({exc})",
             code="destination_not_allowed",

@@ -470,7 +470,10 @@ class ForwardingService:
         async with self.sessions() as db, db.begin():
             delivery = await db.get(Delivery, job.delivery_id)
             if delivery is None or delivery.claimed_by != job.token:
-                log.warning("delivery claim lapsed", extra={"fields": _fields(job)})
+                log.warning(
+                    "delivery claim lapsed or destination deleted",
+                    extra={"fields": _fields(job)},
+                )
                 return None
             if outcome.ok:
                 self._succeed(delivery, outcome, stamp)
