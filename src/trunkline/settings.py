@@ -129,6 +129,45 @@ class Settings(BaseSettings):
         default=False,
         description="Register the webhook ingress with the provider when a live connection "
         "becomes ACTIVE (Quo, CallRail). Test-mode sandbox connections are always subscribed.",
+    allow_private_destinations: bool = Field(
+        default=False,
+        description="Let event destinations point at loopback, private, link-local or reserved "
+        "addresses (checked when a destination is saved and again at every delivery). For "
+        "tests and closed networks only.",
+    )
+    delivery_timeout: float = Field(
+        default=10.0,
+        gt=0,
+        description="Seconds one event delivery may take, connect to last byte; slower is a "
+        "failed attempt.",
+    )
+    delivery_response_limit: int = Field(
+        default=65536,
+        gt=0,
+        description="Most bytes of a destination's response body read per delivery; the rest "
+        "is dropped with the connection.",
+    )
+    delivery_retry_schedule: tuple[float, ...] = Field(
+        default=(5, 30, 120, 600, 1800, 3600, 10800, 21600, 43200),
+        min_length=1,
+        description="Seconds before each retry of a failed delivery, as the ceiling of a "
+        "random (full-jitter) wait; the last one repeats until the retry window ends. JSON "
+        "list, e.g. `[5, 30, 120]`.",
+    )
+    delivery_retry_window: float = Field(
+        default=86400.0,
+        gt=0,
+        description="Seconds after an event is queued during which a failing delivery is "
+        "retried; then it is abandoned. A destination failing for this long is disabled.",
+    )
+    delivery_max_attempts: int = Field(
+        default=15, ge=1, description="Most attempts one delivery gets, retry window or not."
+    )
+    destination_disable_after: int = Field(
+        default=5,
+        ge=1,
+        description="Abandoned deliveries in a row (no success between) that disable a "
+        "destination.",
     )
     upstreams: dict[str, str] = Field(
         default_factory=dict,

@@ -1,7 +1,16 @@
 """Persistent state: SQLAlchemy 2 async models, engine and Alembic migrations."""
 
 from trunkline.store.db import AsyncSession, make_engine, migrate, sessions
-from trunkline.store.models import Account, ApiKey, Base, Connection, Event, Subscription
+from trunkline.store.models import (
+    Account,
+    ApiKey,
+    Base,
+    Connection,
+    Delivery,
+    Destination,
+    Event,
+    Subscription,
+)
 
 __all__ = [
     "Account",
@@ -9,6 +18,8 @@ __all__ = [
     "AsyncSession",
     "Base",
     "Connection",
+    "Delivery",
+    "Destination",
     "Event",
     "Subscription",
     "make_engine",

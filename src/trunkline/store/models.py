@@ -123,3 +123,65 @@ class Subscription(Base):
     remote: Mapped[dict[str, Any]] = mapped_column(JSON)
     secret_sealed: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Destination(Base):
+    """Where an account forwards its events: a URL, the event types it wants (patterns like
+    ``message.*``), optionally one connection's events only, and the Standard Webhooks signing
+    secret, sealed by the vault (bound to the row id)."""
+
+    __tablename__ = "event_destinations"
+    __table_args__ = (Index("ix_event_destinations_account_mode", "account_id", "mode"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    mode: Mapped[str] = mapped_column(String(8))
+    url: Mapped[str] = mapped_column(Text)
+    types: Mapped[list[str]] = mapped_column(JSON)
+    connection_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    secret_sealed: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    disabled_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # The current run of failures: when it began (null after any success) and how many
+    # deliveries it abandoned; with the last success, they decide when to disable it.
+    failing_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    last_success_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    abandoned_streak: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Delivery(Base):
+    """One event on its way to one destination: a sequence of attempts. ``replay`` is 0 for the
+    delivery the event itself queued and counts up for each replay, so the event queues one
+    delivery per destination however often it is announced. ``claimed_by`` and ``lease_until``
+    mark an attempt in flight on some replica; a lease that runs out frees it again."""
+
+    __tablename__ = "event_deliveries"
+    __table_args__ = (
+        UniqueConstraint(
+            "event_id", "destination_id", "replay", name="uq_event_deliveries_event_destination"
+        ),
+        Index("ix_event_deliveries_due", "status", "next_attempt_at"),
+        Index("ix_event_deliveries_destination", "destination_id", "id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    event_id: Mapped[str] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    destination_id: Mapped[str] = mapped_column(
+        ForeignKey("event_destinations.id", ondelete="CASCADE")
+    )
+    account_id: Mapped[str] = mapped_column(String(36))
+    replay: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    give_up_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    claimed_by: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    last_response_status: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    last_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
