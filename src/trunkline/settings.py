@@ -129,6 +129,7 @@ class Settings(BaseSettings):
         default=False,
         description="Register the webhook ingress with the provider when a live connection "
         "becomes ACTIVE (Quo, CallRail). Test-mode sandbox connections are always subscribed.",
+    )
     allow_private_destinations: bool = Field(
         default=False,
         description="Let event destinations point at loopback, private, link-local or reserved "
