@@ -28,6 +28,7 @@ from trunkline.catalogue import RESERVED, Catalogue
 from trunkline.connect.routes import routes as connect_routes
 from trunkline.connections import ConnectionService
 from trunkline.connections.refresh import TokenRefresher
+from trunkline.control.destinations import routes as destination_routes
 from trunkline.control.events import routes as event_routes
 from trunkline.control.http import EXCEPTION_HANDLERS, RequestId
 from trunkline.control.routes import routes as control_routes
@@ -36,6 +37,8 @@ from trunkline.events.inbox import EventService
 from trunkline.events.ingest import Ingest
 from trunkline.events.notify import Notifier, PostgresNotifier, RedisNotifier
 from trunkline.events.subscriptions import SubscriptionService
+from trunkline.forwarding.service import ForwardingService
+from trunkline.forwarding.worker import DeliveryWorker
 from trunkline.gateway.accesslog import AccessLog
 from trunkline.gateway.proxy import Gateway
 from trunkline.gateway.resolver import Resolver
@@ -112,6 +115,11 @@ class Trunkline:
         connections.deleting.append(subscriptions.remove_all)
         connections.activated.append(self._subscribe_on_activation(subscriptions))
         ingest = Ingest(self.catalogue, connections, subscriptions, events)
+        forwarding = ForwardingService.from_settings(
+            maker, vault, settings, dialect=engine.dialect.name
+        )
+        self.delivery_worker = DeliveryWorker.from_settings(forwarding, settings)
+        events.on_event(forwarding.on_event)
         self.services = Services(
             settings,
             self.catalogue,
@@ -123,6 +131,7 @@ class Trunkline:
             events,
             subscriptions,
             ingest,
+            forwarding,
         )
         refresher = TokenRefresher(
             connections,
@@ -144,6 +153,7 @@ class Trunkline:
         routes: list[BaseRoute] = [
             *control_routes(self.services),
             *event_routes(self.services),
+            *destination_routes(self.services),
             *connect_routes(self.services),
             *ingress_routes(
                 ingest, settings.base_url, settings.trusted_proxy, settings.webhook_max_body
@@ -252,6 +262,8 @@ class Trunkline:
                 await services.connections.adopt_sandboxes(seeded)
                 retention = asyncio.create_task(services.events.run_retention())
                 stack.callback(retention.cancel)
+                await self.delivery_worker.start()
+                stack.push_async_callback(self.delivery_worker.stop)
                 self.ready = True
                 yield
         finally:

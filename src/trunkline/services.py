@@ -13,6 +13,7 @@ from trunkline.connections import ConnectionService
 from trunkline.events.inbox import EventService
 from trunkline.events.ingest import Ingest
 from trunkline.events.subscriptions import SubscriptionService
+from trunkline.forwarding.service import ForwardingService
 from trunkline.settings import Settings
 from trunkline.transport import Upstream
 from trunkline.vault import Vault
@@ -30,6 +31,7 @@ class Services:
     events: EventService
     subscriptions: SubscriptionService
     ingest: Ingest
+    forwarding: ForwardingService
 
     async def caller(self, authorization: str | None) -> Caller:
         """The caller behind ``Authorization: Bearer <key>``, checked against the store."""

@@ -32,7 +32,7 @@ from trunkline.timeutil import now, rfc3339
 log = logging.getLogger("trunkline.events")
 MAX_WAIT = 60.0
 MAX_LIMIT = 500
-Listener = Callable[[Event], Awaitable[None]]
+Listener = Callable[[Event], Awaitable[object]]
 _ID_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
 
 
