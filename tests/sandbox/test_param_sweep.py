@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import httpx
@@ -719,11 +719,26 @@ def quo_dated_cursors(
     return cursors
 
 
+QUO_DATED_FIRST = {
+    ("/calls", "status"): "completed",
+    ("/messages", "status"): "delivered",
+    ("/messages", "direction"): "outgoing",
+    ("/webhooks/{webhookId}/events", "status"): "success",
+    ("/webhooks/{webhookId}/events", "eventType"): "message.received",
+}
+
+
 def quo_dated_values(
     world: dict[str, str], cursors: dict[str, str]
 ) -> Callable[[str, str, dict[str, Any]], list[str] | None]:
     now = datetime.now(UTC)
-    week_ago, soon = rfc3339(now - timedelta(days=7)), rfc3339(now + timedelta(minutes=5))
+    pacific = timezone(timedelta(hours=-8))
+
+    def instant(moment: datetime) -> list[str]:
+        """RFC 3339 in UTC, then the same instant with an offset and fractional seconds."""
+        return [rfc3339(moment), moment.astimezone(pacific).isoformat(timespec="milliseconds")]
+
+    since, until = instant(now - timedelta(days=7)), instant(now + timedelta(minutes=5))
     pair = f"{world['participant']},{world['otherParticipant']}"
     named: Values = {
         "limit": ["1", "50"],
@@ -734,14 +749,14 @@ def quo_dated_values(
         "participant": [world["participant"]],
         "participant[in]": [pair],
         "status[in]": ["completed,missed"],
-        "createdAt[gte]": [week_ago],
-        "createdAt[lte]": [soon],
-        "createdAt[gt]": [week_ago],
-        "createdAt[lt]": [soon],
-        "updatedAt[gte]": [week_ago],
-        "updatedAt[lte]": [soon],
-        "createdAfter": [week_ago],
-        "createdBefore": [soon],
+        "createdAt[gte]": since,
+        "createdAt[lte]": until,
+        "createdAt[gt]": since,
+        "createdAt[lt]": until,
+        "updatedAt[gte]": since,
+        "updatedAt[lte]": until,
+        "createdAfter": since,
+        "createdBefore": until,
         # the default order first, so the combined request keeps the order its cursor was cut in
         "sort": ["createdAt:desc", "createdAt:asc", "updatedAt:asc", "updatedAt:desc"],
         "externalId": ["sweep-1"],
@@ -749,7 +764,8 @@ def quo_dated_values(
         "source": ["sweep-import"],
         "source[in]": ["sweep-import,public-api"],
         "type": PROPERTY_TYPES,
-        "from": [world["participant"]],
+        # E.164, a 3-8 digit short code, or Anonymous/Restricted/Blocked (the spec's wording)
+        "from": [world["participant"], "12345", "Anonymous"],
         "to": [world["phoneNumber"]],
         "to[all]": [world["phoneNumber"]],
         "phoneNumber": [world["phoneNumber"]],
@@ -766,6 +782,10 @@ def quo_dated_values(
     def values(template: str, name: str, schema: dict[str, Any]) -> list[str] | None:
         if name == "after":
             return [cursors[template]]  # a cursor only means something for its own list
+        if schema.get("enum") and (template, name) in QUO_DATED_FIRST:
+            # a value the world has first, so the combined request can match something
+            first = QUO_DATED_FIRST[template, name]
+            return [first, *(str(v) for v in schema["enum"] if v != first)]
         options = schema.get("items", {}).get("enum")
         if schema.get("type") == "array" and options and len(options) > 1:
             # comma-separated (style form, explode false): all of them first, then each alone
@@ -799,3 +819,33 @@ def test_quo_dated_sweep() -> None:
         )
     report("Quo 2026-03-30", tally)
     assert tally.operations == len(ops) == 27
+
+
+def test_quo_dated_deprecated_filters_apply_with_their_replacements() -> None:
+    """``eventTypes``/``createdAfter``/``createdBefore`` narrow the list alongside
+    ``eventType[in]``/``createdAt[gt]``/``createdAt[lt]``; neither is silently dropped."""
+    app = QUO.create_app(SandboxConfig(speed=50, rate_limits=False))
+    headers = {"Authorization": QUO.credentials["api_key"], "Quo-Api-Version": QUO_VERSION}
+    with (
+        serve_asgi(receiver_app()) as hooks,
+        serve_asgi(app) as url,
+        httpx.Client(base_url=url, headers=headers, timeout=30, trust_env=False) as http,
+    ):
+        body = {"url": f"{hooks}/hook", "events": ["message.received"]}
+        events = f"/webhooks/{http.post('/webhooks', json=body).json()['data']['id']}/events"
+        for event_type in ("message.received", "call.completed"):
+            test = http.post(f"{events}/test", json={"eventType": event_type})
+            test.raise_for_status()
+
+        def types(**params: str) -> list[str]:
+            return sorted(d["eventType"] for d in http.get(events, params=params).json()["data"])
+
+        both = "message.received,call.completed"
+        assert types(**{"eventType[in]": both}) == ["call.completed", "message.received"]
+        assert types(**{"eventType[in]": both, "eventTypes": "call.completed"}) == [
+            "call.completed"
+        ]
+        assert types(**{"eventType[in]": "message.received", "eventTypes": "call.completed"}) == []
+        later = rfc3339(datetime.now(UTC) + timedelta(minutes=1))
+        assert types(**{"createdAt[lt]": later, "createdBefore": "2020-01-01T00:00:00Z"}) == []
+        assert types(**{"createdAfter": later, "createdAt[gt]": "2020-01-01T00:00:00Z"}) == []
