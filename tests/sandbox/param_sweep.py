@@ -4,7 +4,8 @@ booleans), then with all of them combined, and report what the sandbox refused.
 
 Values come from the schema (enums, booleans, formats, defaults, minimums, examples) unless the
 sweep is given a plausible value for the parameter by name (ids of seeded resources, an area
-code, a region). Rules for parameters that cannot stand alone are data, each with its reason.
+code, a region). Rules for parameters that cannot stand alone are data, each with its reason;
+an ``adjust`` rule may also leave a request out (it returns None), which the tally counts.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from tests.support.openapi_check import SpecChecker, _load
 
 Query = list[tuple[str, str]]
 Values = Callable[[str, str, dict[str, Any]], list[str] | None]  # (template, name, schema)
+Adjust = Callable[["Operation", str, Query], Query | None]  # None: the request is left out
 
 
 @dataclass
@@ -38,11 +40,13 @@ class Tally:
     parameters: int = 0
     requests: int = 0
     failures: list[str] = field(default_factory=list)
+    left_out: list[str] = field(default_factory=list)
 
     def line(self, name: str) -> str:
+        skipped = f" ({len(self.left_out)} left out by rule)" if self.left_out else ""
         return (
             f"{name}: {self.operations} operations x {self.parameters} query parameters, "
-            f"{self.requests} requests, {len(self.failures)} unexpected errors"
+            f"{self.requests} requests{skipped}, {len(self.failures)} unexpected errors"
         )
 
 
@@ -126,19 +130,23 @@ def sweep(
     values: Values,
     *,
     prefix: str = "",
-    adjust: Callable[[Operation, str, Query], Query] = lambda _op, _label, q: q,
+    adjust: Adjust = lambda _op, _label, q: q,
     expected: dict[str, tuple[int, str]] | None = None,
 ) -> Tally:
     """Run every request; 2xx bodies are validated against the spec, other statuses collected
-    as failures unless ``expected`` names the operation's status (with its reason)."""
+    as failures unless ``expected`` names the operation's status (with its reason). Requests
+    ``adjust`` leaves out are listed in ``Tally.left_out``."""
     tally = Tally()
     expected = expected or {}
     for op in ops:
         tally.operations += 1
         tally.parameters += len(op.required) + len(op.optional)
         path = prefix + concrete(op.template, resolve)
-        for label, query in requests_for(op, values):
-            query = adjust(op, label, query)
+        for label, proposed in requests_for(op, values):
+            query = adjust(op, label, proposed)
+            if query is None:
+                tally.left_out.append(f"{op.method} {op.template} [{label}]")
+                continue
             response = client.request(op.method, path, params=query)
             tally.requests += 1
             allowed = expected.get(f"{op.method} {op.template}")

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import httpx
 import pytest
 from starlette.applications import Starlette
-from starlette.routing import Match
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Match, Route
 
 from tests.sandbox.param_sweep import Operation, Query, Tally, concrete, operations, sweep
 from tests.support.openapi_check import SpecChecker
@@ -30,6 +32,7 @@ from trunkline.sandbox.twilio.seed import identity
 TWILIO_SPEC = "twilio_api_v2010.json"
 CALLRAIL_SPEC = "callrail-v3.derived.openapi.json"
 QUO_SPEC = "openphone-v1.openapi.json"
+QUO_DATED_SPEC = "quo-2026-03-30.derived.openapi.json"
 Values = dict[str, list[str]]
 
 
@@ -40,7 +43,7 @@ def report(name: str, tally: Tally) -> None:
     assert not tally.failures, f"{len(tally.failures)} unexpected errors (listed above)"
 
 
-@pytest.mark.parametrize("spec", [TWILIO_SPEC, CALLRAIL_SPEC, QUO_SPEC])
+@pytest.mark.parametrize("spec", [TWILIO_SPEC, CALLRAIL_SPEC, QUO_SPEC, QUO_DATED_SPEC])
 def test_other_methods_take_no_query_parameters(spec: str) -> None:
     others = list(operations(spec, ("post", "put", "patch", "delete")))
     assert others and all(not op.required and not op.optional for op in others)
@@ -523,3 +526,326 @@ def test_quo_sweep() -> None:
         tally = sweep(http, SpecChecker(QUO_SPEC), ops, resolve, values)
     report("Quo", tally)
     assert tally.operations == len(ops)
+
+
+# --- Quo, the dated API (2026-03-30) --------------------------------------------------------
+
+QUO_VERSION = "2026-03-30"
+EVENT_TYPES = [
+    "message.received",
+    "message.delivered",
+    "call.ringing",
+    "call.completed",
+    "call.recording.completed",
+    "call.transcript.completed",
+    "call.summary.completed",
+    "call.voicemail.completed",
+    "contact.updated",
+    "task.created",
+]
+PROPERTY_TYPES = [  # the types a contact property has (the spec leaves `type` open)
+    "phone-number", "email", "string", "multi-select", "boolean", "date", "number", "address",
+    "url",
+]  # fmt: skip
+
+
+def rfc3339(moment: datetime) -> str:
+    return moment.replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def receiver_app() -> Starlette:
+    """Where the sweep's webhook delivers: acknowledges everything but ``call.ringing`` (500),
+    so the delivery log has retried and failed deliveries as well as successful ones."""
+
+    async def ack(request: Request) -> Response:
+        refused = (await request.json()).get("type") == "call.ringing"
+        return Response(status_code=500 if refused else 204)
+
+    return Starlette(routes=[Route("/hook", ack, methods=["POST"])])
+
+
+def quo_dated_world(http: httpx.Client, hook_url: str) -> dict[str, str]:
+    """Live resources for every path id of the dated API, made through the API itself and the
+    control surface: a webhook (made first, so the rest delivers to it), calls with recordings,
+    transcripts, summaries and a voicemail, texts both ways, a contact with notes and
+    properties, a task."""
+    numbers = http.get("/phone-numbers").json()["data"]
+    number = numbers[0]
+    owner = http.get("/organization").json()["data"]
+    user = http.get("/users").json()["data"][0]  # the owner, a user of the first number
+    hook = http.post("/webhooks", json={"url": hook_url, "events": EVENT_TYPES, "label": "sweep"})
+    hook.raise_for_status()
+    world = {
+        "phoneNumberId": number["id"],
+        "phoneNumber": number["phoneNumber"],
+        "otherPhoneNumberId": numbers[-1]["id"],
+        "userId": user["id"],
+        "orgId": owner["id"],
+        "webhookId": hook.json()["data"]["id"],
+        "participant": "+14085550163",
+        "otherParticipant": "+14155550177",
+    }
+    caller = {"from": world["participant"], "to": number["id"]}
+    for outcome in ("answered", "answered", "voicemail"):
+        body = {**caller, "outcome": outcome, "duration": 30}
+        http.post("/_sandbox/calls/inbound", json=body).raise_for_status()
+    missed = {**caller, "from": world["otherParticipant"], "outcome": "missed"}
+    http.post("/_sandbox/calls/inbound", json=missed).raise_for_status()
+    # delivered, undelivered (an unreachable number) and failed (0990-0999 fail for good)
+    recipients = (world["participant"], world["participant"], "+14155550042", "+14155550995")
+    for index, recipient in enumerate(recipients):
+        text = f"sweep {index}"
+        http.post("/_sandbox/messages/inbound", json={**caller, "text": text}).raise_for_status()
+        sent = {"from": number["id"], "to": [recipient], "content": text}
+        http.post("/v1/messages", json={**sent, "userId": user["id"]}).raise_for_status()
+    http.post("/_sandbox/clock/advance").raise_for_status()
+    wait(lambda: all(c["status"] in ("completed", "missed") for c in quo_dated_calls(http, world)))
+    http.post("/_sandbox/clock/advance").raise_for_status()  # recordings, transcripts, summaries
+    calls = quo_dated_calls(http, world)
+    world["answeredCallId"] = next(c["id"] for c in calls if c["status"] == "completed")
+    world["voicemailCallId"] = next(c["id"] for c in calls if c["status"] == "missed")
+    world["messageId"] = http.get("/messages", params={"limit": 1}).json()["data"][0]["id"]
+
+    contact = http.post(
+        "/contacts",
+        json={"firstName": "Sweep", "lastName": "Tester", "externalId": "sweep-1"}
+        | {"source": "sweep-import"},
+    )
+    contact.raise_for_status()
+    contact_id = contact.json()["data"]["id"]
+    base = f"/contacts/{contact_id}"
+    notes = [http.post(f"{base}/notes", json={"text": t}) for t in ("First note", "Second note")]
+    properties = [
+        http.post(f"{base}/properties", json=body)
+        for body in (
+            {"type": "phone-number", "name": "Mobile", "value": world["participant"]},
+            {"type": "email", "name": "Work", "value": "sweep@example.com"},
+            {"type": "string", "name": "Sweep color", "value": "teal"},
+        )
+    ]
+    for response in (*notes, *properties):
+        response.raise_for_status()
+    world |= {
+        "contactId": contact_id,
+        "noteId": notes[0].json()["data"]["id"],
+        "propertyId": properties[0].json()["data"]["id"],
+    }
+    conversation = http.get("/conversations", params={"phoneNumberId": number["id"]}).json()
+    task = {
+        "title": "Call back",
+        "description": "About the sweep",
+        "conversationId": conversation["data"][0]["id"],
+        "assignedTo": user["id"],
+        "dueDate": rfc3339(datetime.now(UTC) + timedelta(days=1)),
+    }
+    created = http.post("/tasks", json=task)
+    created.raise_for_status()
+    world["taskId"] = created.json()["data"]["taskId"]
+
+    events = f"/webhooks/{world['webhookId']}/events"
+    http.post(f"{events}/test", json={"eventType": "task.updated"}).raise_for_status()
+
+    def logged() -> list[Any]:
+        found: list[Any] = http.get(events, params={"limit": 50}).json()["data"]
+        return found
+
+    wait(lambda: {"message.received", "task.updated"} <= {d["eventType"] for d in logged()})
+
+    def exhausted() -> bool:  # the refused deliveries run through their retries
+        http.post("/_sandbox/clock/advance").raise_for_status()
+        return "failed" in {d["status"] for d in logged()}
+
+    wait(exhausted)
+    deliveries = logged()
+    world["deliveryId"] = next(d["id"] for d in deliveries if d["status"] == "failed")
+    world["resourceId"] = next(
+        d["resourceId"] for d in deliveries if d["eventType"] == "message.received"
+    )
+    # a call still in progress during the sweep (an hour of talk at speed 20: three minutes)
+    live = {**caller, "from": world["otherParticipant"], "duration": 3600}
+    http.post("/_sandbox/calls/inbound", json=live).raise_for_status()
+    return world
+
+
+def quo_dated_calls(http: httpx.Client, world: dict[str, str]) -> list[dict[str, Any]]:
+    params = {"participant": world["participant"], "phoneNumberId": world["phoneNumberId"]}
+    calls: list[dict[str, Any]] = http.get("/calls", params={**params, "limit": 50}).json()["data"]
+    return calls
+
+
+# Lists the sandbox can never make a second page of: there is no cursor to send as `after`.
+QUO_DATED_ONE_PAGE = {
+    "/calls/{callId}/recordings": "one recording per call (paused recordings are not modelled)",
+    "/calls/{callId}/transcripts": "one transcript per recording, so one per call",
+    "/contacts/{contactId}/shares": "a contact is shared with its workspace only",
+    "/users/{userId}/phone-numbers": "no API puts a user on a second number",
+}
+NO_CURSOR = "no-second-page"
+
+
+def quo_dated_adjust(op: Operation, label: str, query: Query) -> Query | None:
+    if op.template in QUO_DATED_ONE_PAGE:
+        # QUO_DATED_ONE_PAGE: no nextCursor exists, so `after` alone is left out and the
+        # combined request goes without it
+        if label.startswith("after="):
+            return None
+        return [(name, value) for name, value in query if name != "after"]
+    return query
+
+
+def quo_dated_resolver(world: dict[str, str]) -> Callable[[str, str], str]:
+    def resolve(template: str, name: str) -> str:
+        if name == "callId":
+            # recordings and transcripts come from an answered call; the call itself is the
+            # voicemail, so include=voicemail has something to inline
+            answered = template.endswith(("/recordings", "/transcripts"))
+            return world["answeredCallId" if answered else "voicemailCallId"]
+        return world[name]
+
+    return resolve
+
+
+def quo_dated_cursors(
+    http: httpx.Client, ops: list[Operation], resolve: Callable[[str, str], str]
+) -> dict[str, str]:
+    """The ``nextCursor`` of each paginated list, from a one-item first page of that list."""
+    cursors = {}
+    for op in ops:
+        if "after" in op.optional:
+            body = http.get(concrete(op.template, resolve), params={"limit": 1}).json()
+            one_page = op.template in QUO_DATED_ONE_PAGE
+            assert (body["nextCursor"] is None) == one_page, f"{op.template}: {body}"
+            cursors[op.template] = body["nextCursor"] or NO_CURSOR
+    return cursors
+
+
+QUO_DATED_FIRST = {
+    ("/calls", "status"): "completed",
+    ("/messages", "status"): "delivered",
+    ("/messages", "direction"): "outgoing",
+    ("/webhooks/{webhookId}/events", "status"): "success",
+    ("/webhooks/{webhookId}/events", "eventType"): "message.received",
+}
+
+
+def quo_dated_values(
+    world: dict[str, str], cursors: dict[str, str]
+) -> Callable[[str, str, dict[str, Any]], list[str] | None]:
+    now = datetime.now(UTC)
+    pacific = timezone(timedelta(hours=-8))
+
+    def instant(moment: datetime) -> list[str]:
+        """RFC 3339 in UTC, then the same instant with an offset and fractional seconds."""
+        return [rfc3339(moment), moment.astimezone(pacific).isoformat(timespec="milliseconds")]
+
+    since, until = instant(now - timedelta(days=7)), instant(now + timedelta(minutes=5))
+    pair = f"{world['participant']},{world['otherParticipant']}"
+    named: Values = {
+        "limit": ["1", "50"],
+        "phoneNumberId": [world["phoneNumberId"]],
+        "phoneNumberId[in]": [f"{world['phoneNumberId']},{world['otherPhoneNumberId']}"],
+        "actorId": [world["userId"]],
+        "userId": [world["userId"]],
+        "participant": [world["participant"]],
+        "participant[in]": [pair],
+        "status[in]": ["completed,missed"],
+        "createdAt[gte]": since,
+        "createdAt[lte]": until,
+        "createdAt[gt]": since,
+        "createdAt[lt]": until,
+        "updatedAt[gte]": since,
+        "updatedAt[lte]": until,
+        "createdAfter": since,
+        "createdBefore": until,
+        # the default order first, so the combined request keeps the order its cursor was cut in
+        "sort": ["createdAt:desc", "createdAt:asc", "updatedAt:asc", "updatedAt:desc"],
+        "externalId": ["sweep-1"],
+        "externalId[in]": ["sweep-1,sweep-2"],
+        "source": ["sweep-import"],
+        "source[in]": ["sweep-import,public-api"],
+        "type": PROPERTY_TYPES,
+        # E.164, a 3-8 digit short code, or Anonymous/Restricted/Blocked (the spec's wording)
+        "from": [world["participant"], "12345", "Anonymous"],
+        "to": [world["phoneNumber"]],
+        "to[all]": [world["phoneNumber"]],
+        "phoneNumber": [world["phoneNumber"]],
+        "countryCode": ["US", "CA"],
+        "areaCode": ["415"],
+        "inLocality": ["San Francisco"],
+        "inRegion": ["CA"],
+        "contains": ["555"],
+        "eventType[in]": ["message.received,call.completed"],
+        "eventTypes": ["message.received,call.completed"],
+        "resourceId": [world["resourceId"]],
+    }
+
+    def values(template: str, name: str, schema: dict[str, Any]) -> list[str] | None:
+        if name == "after":
+            return [cursors[template]]  # a cursor only means something for its own list
+        if schema.get("enum") and (template, name) in QUO_DATED_FIRST:
+            # a value the world has first, so the combined request can match something
+            first = QUO_DATED_FIRST[template, name]
+            return [first, *(str(v) for v in schema["enum"] if v != first)]
+        options = schema.get("items", {}).get("enum")
+        if schema.get("type") == "array" and options and len(options) > 1:
+            # comma-separated (style form, explode false): all of them first, then each alone
+            return [",".join(options), *options]
+        return named.get(name)
+
+    return values
+
+
+def test_quo_dated_sweep() -> None:
+    app = QUO.create_app(
+        SandboxConfig(speed=20, webhook_attempts=1, webhook_base_delay=0.05, rate_limits=False)
+    )
+    headers = {"Authorization": QUO.credentials["api_key"], "Quo-Api-Version": QUO_VERSION}
+    with (
+        serve_asgi(receiver_app()) as hooks,
+        serve_asgi(app) as url,
+        httpx.Client(base_url=url, headers=headers, timeout=30, trust_env=False) as http,
+    ):
+        world = quo_dated_world(http, f"{hooks}/hook")
+        resolve = quo_dated_resolver(world)
+        ops = list(operations(QUO_DATED_SPEC))
+        cursors = quo_dated_cursors(http, ops, resolve)
+        tally = sweep(
+            http,
+            SpecChecker(QUO_DATED_SPEC),
+            ops,
+            resolve,
+            quo_dated_values(world, cursors),
+            adjust=quo_dated_adjust,
+        )
+    report("Quo 2026-03-30", tally)
+    assert tally.operations == len(ops) == 27
+
+
+def test_quo_dated_deprecated_filters_apply_with_their_replacements() -> None:
+    """``eventTypes``/``createdAfter``/``createdBefore`` narrow the list alongside
+    ``eventType[in]``/``createdAt[gt]``/``createdAt[lt]``; neither is silently dropped."""
+    app = QUO.create_app(SandboxConfig(speed=50, rate_limits=False))
+    headers = {"Authorization": QUO.credentials["api_key"], "Quo-Api-Version": QUO_VERSION}
+    with (
+        serve_asgi(receiver_app()) as hooks,
+        serve_asgi(app) as url,
+        httpx.Client(base_url=url, headers=headers, timeout=30, trust_env=False) as http,
+    ):
+        body = {"url": f"{hooks}/hook", "events": ["message.received"]}
+        events = f"/webhooks/{http.post('/webhooks', json=body).json()['data']['id']}/events"
+        for event_type in ("message.received", "call.completed"):
+            test = http.post(f"{events}/test", json={"eventType": event_type})
+            test.raise_for_status()
+
+        def types(**params: str) -> list[str]:
+            return sorted(d["eventType"] for d in http.get(events, params=params).json()["data"])
+
+        both = "message.received,call.completed"
+        assert types(**{"eventType[in]": both}) == ["call.completed", "message.received"]
+        assert types(**{"eventType[in]": both, "eventTypes": "call.completed"}) == [
+            "call.completed"
+        ]
+        assert types(**{"eventType[in]": "message.received", "eventTypes": "call.completed"}) == []
+        later = rfc3339(datetime.now(UTC) + timedelta(minutes=1))
+        assert types(**{"createdAt[lt]": later, "createdBefore": "2020-01-01T00:00:00Z"}) == []
+        assert types(**{"createdAfter": later, "createdAt[gt]": "2020-01-01T00:00:00Z"}) == []

@@ -2,8 +2,9 @@
 
 * **Northwind Plumbing** (the default, its key is ``SANDBOX.credentials["api_key"]``): three
   users, two numbers, seven custom fields, six contacts, two conversations of texts, an answered
-  call (recording, transcript, summary), a missed call with a voicemail, $25.00 of credits and a
-  webhook "created in the Quo app" (invisible to the API, disabled).
+  call (recording, transcript, summary), a missed call with a voicemail, $25.00 of credits, an
+  approved A2P registration and a webhook "created in the Quo app" (invisible to the API,
+  disabled).
 * **Globex Dental**: one user, one number, one contact, 5 cents of credits and no A2P approval,
   so its key shows other workspaces' ids answering 404, 402s and ``0206400``.
 """
@@ -351,8 +352,48 @@ def _globex(s: _Seeder) -> None:
     _texts(s, org, front, hana, "+13125550111", 3000, (("incoming", "Is Saturday open?"),))
 
 
+def _approved_registration(s: _Seeder, org: Doc, phone: Doc) -> None:
+    """The A2P registration behind Northwind's approval (``GET /a2p-registration`` shows it).
+
+    Made after every other seeded record, so no other seeded id changes."""
+    submitted = shift(EPOCH, -86400 * 20)
+    s.put(
+        "a2pRegistrations",
+        {
+            "id": s.ids.prefixed("RG", 24),
+            "orgId": org["id"],
+            "draft": False,
+            "status": "approved",
+            "statusMessages": [],
+            "autofillStatus": "completed",
+            "type": "standard",
+            "assignedPnId": phone["id"],
+            "firstSubmittedAt": submitted,
+            "createdAt": shift(EPOCH, -86400 * 21),
+            "updatedAt": shift(EPOCH, -86400 * 14),
+            "businessInfo": {
+                "name": org["name"],
+                "businessType": "Limited Liability Corporation",
+                "companyType": "Private",
+                "address": {
+                    "line1": "500 Howard St",
+                    "city": "San Francisco",
+                    "region": "CA",
+                    "postalCode": "94105",
+                    "country": "US",
+                },
+            },
+            "messaging": {"useCase": "customer-care", "personalUse": False},
+        },
+        org["id"],
+    )
+
+
 def build_seed() -> dict[str, Any]:
     seeder = _Seeder()
     _northwind(seeder)
     _globex(seeder)
+    northwind = next(o for o in seeder.data["workspaces"].values() if o["a2pApproved"])
+    main = next(p for p in seeder.data["phoneNumbers"].values() if p["orgId"] == northwind["id"])
+    _approved_registration(seeder, northwind, main)
     return seeder.data

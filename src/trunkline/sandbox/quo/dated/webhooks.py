@@ -219,20 +219,21 @@ async def list_deliveries(call: Call) -> Response:
     query = call.query
     check_operators(query, {"eventType[in]", "createdAt[gt]", "createdAt[lt]"})
     status = enum_param(query, "status", STATUSES)
-    types = csv_values(query, "eventType[in]") or csv_values(query, "eventTypes")
     one_type = enum_param(query, "eventType", EVENT_TYPES)
+    # The deprecated names filter alongside their replacements (never silently dropped).
+    type_sets = [csv_values(query, "eventType[in]"), csv_values(query, "eventTypes")]
     resource_id = query.get("resourceId")
-    after = datetime_param(query, "createdAt[gt]") or datetime_param(query, "createdAfter")
-    before = datetime_param(query, "createdAt[lt]") or datetime_param(query, "createdBefore")
+    afters = [datetime_param(query, "createdAt[gt]"), datetime_param(query, "createdAfter")]
+    befores = [datetime_param(query, "createdAt[lt]"), datetime_param(query, "createdBefore")]
     found = [
         d
         for d in _deliveries(call, hook)
         if (status is None or d["status"] == status)
         and (one_type is None or d["eventType"] == one_type)
-        and (types is None or d["eventType"] in types)
+        and all(types is None or d["eventType"] in types for types in type_sets)
         and (resource_id is None or d["resourceId"] == resource_id)
-        and (after is None or d["createdAt"] > after)
-        and (before is None or d["createdAt"] < before)
+        and all(after is None or d["createdAt"] > after for after in afters)
+        and all(before is None or d["createdAt"] < before for before in befores)
     ]
     render = lambda d: {k: d[k] for k in DELIVERY_FIELDS}  # noqa: E731
     return JSONResponse(page(query, found, render))
