@@ -42,7 +42,6 @@ from trunkline.forwarding.worker import DeliveryWorker
 from trunkline.gateway.accesslog import AccessLog
 from trunkline.gateway.proxy import Gateway
 from trunkline.gateway.resolver import Resolver
-from trunkline.gateway.throttle import LocalThrottle, RedisThrottle, Throttle
 from trunkline.ingress.routes import routes as ingress_routes
 from trunkline.invalidation import Invalidation
 from trunkline.lifespan import run_lifespan
@@ -51,6 +50,7 @@ from trunkline.sandbox.kit import SandboxConfig
 from trunkline.services import Services
 from trunkline.settings import Settings
 from trunkline.store import make_engine, sessions
+from trunkline.throttle import LocalThrottle, RedisThrottle, Throttle
 from trunkline.transport import AsgiUpstream, RoutedUpstream, Upstream
 from trunkline.transport.aio import AiohttpUpstream
 from trunkline.transport.pool import PoolUpstream
@@ -111,7 +111,9 @@ class Trunkline:
             dialect=engine.dialect.name,
             retention_days=settings.events_retention_days,
         )
-        subscriptions = SubscriptionService(maker, self.catalogue, vault, routed, connections)
+        subscriptions = SubscriptionService(
+            maker, self.catalogue, vault, routed, connections, throttle
+        )
         connections.deleting.append(subscriptions.remove_all)
         connections.activated.append(self._subscribe_on_activation(subscriptions))
         ingest = Ingest(self.catalogue, connections, subscriptions, events)

@@ -289,3 +289,83 @@ def test_inbox_isolation_and_bad_input(loop: TrunklineProcess) -> None:
         r = call(loop, "GET", "/events", params=params)
         assert r.status_code == 400, (params, r.text)
     assert call(loop, "GET", "/events", headers={"Authorization": "Bearer nope"}).status_code == 401
+
+
+def test_quo_dated_webhooks_and_removal_with_the_connection(loop: TrunklineProcess) -> None:
+    from trunkline.sandbox import load_sandbox
+
+    made = call(
+        loop,
+        "POST",
+        "/connections",
+        json={"app": "quo", "credentials": load_sandbox("quo").credentials},
+    ).json()["connection"]
+    conn = made["connection_id"]
+    dated = call(
+        loop,
+        "POST",
+        f"/connections/{conn}/subscriptions",
+        json={"api": "2026-03-30", "events": ["message.received"]},
+    )
+    assert dated.status_code == 201, dated.text
+    sub = dated.json()["subscription"]
+    hooks = call(loop, "GET", "/quo/webhooks", headers={"Quo-Api-Version": "2026-03-30"})
+    assert sub["ingress_url"] in {h["url"] for h in hooks.json()["data"]}
+    after = cursor(loop)
+    call(
+        loop,
+        "POST",
+        "/quo/_sandbox/messages/inbound",
+        json={"from": "+16505550117", "to": "+14155550123", "text": "dated hello"},
+    )
+    deadline = time.monotonic() + 20
+    mine: list[dict[str, Any]] = []
+    while not mine and time.monotonic() < deadline:
+        page = call(loop, "GET", "/events", params={"after": after, "wait": 2, "limit": 100})
+        mine = [e for e in page.json()["events"] if e["connection_id"] == conn]
+    assert mine and mine[0]["type"] == "message.received"
+    assert mine[0]["data"]["text"] == "dated hello"
+    # A v1 subscription too, then the connection goes: both are removed at Quo.
+    assert call(loop, "POST", f"/connections/{conn}/subscriptions", json={}).status_code == 201
+    v1 = {h["url"] for h in call(loop, "GET", "/quo/v1/webhooks").json()["data"]}
+    assert sub["ingress_url"] in v1
+    assert call(loop, "DELETE", f"/connections/{conn}").status_code == 200
+    listing = call(loop, "GET", "/quo/v1/webhooks")
+    assert listing.status_code == 200, listing.text
+    v1_after = {h["url"] for h in listing.json()["data"]}
+    dated_after = call(loop, "GET", "/quo/webhooks", headers={"Quo-Api-Version": "2026-03-30"})
+    assert sub["ingress_url"] not in v1_after
+    assert sub["ingress_url"] not in {h["url"] for h in dated_after.json()["data"]}
+
+
+def test_cli_events_list_and_tail(loop: TrunklineProcess) -> None:
+    import subprocess
+
+    from tests.support.process import BIN
+
+    listed = loop.cli("events", "list", "--json", "--type", "message.*")
+    assert listed.returncode == 0, listed.stderr
+    page = json.loads(listed.stdout)
+    assert page["events"] and all(e["type"].startswith("message.") for e in page["events"])
+    env = {**loop.env, "TRUNKLINE_URL": loop.url, "TRUNKLINE_API_KEY": loop.api_key or ""}
+    tail = subprocess.Popen(
+        [str(BIN), "events", "tail", "--type", "message.received", "--after", page["next_cursor"]],
+        stdout=subprocess.PIPE,
+        env=env,
+        text=True,
+    )
+    try:
+        time.sleep(1.0)
+        call(
+            loop,
+            "POST",
+            "/quo/_sandbox/messages/inbound",
+            json={"from": "+14155550142", "to": "+14155550123", "text": "tailed"},
+        )
+        assert tail.stdout is not None
+        line = tail.stdout.readline()  # piped: one JSON object per line
+        event = json.loads(line)
+        assert event["type"] == "message.received" and event["data"]["text"] == "tailed"
+    finally:
+        tail.terminate()
+        tail.wait(5)

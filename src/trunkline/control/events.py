@@ -31,6 +31,7 @@ class CreateSubscription(BaseModel):
     events: list[str] = Field(default_factory=list, max_length=50)
     numbers: list[str] = Field(default_factory=list, max_length=100)
     replace: bool = False
+    api: str | None = Field(default=None, max_length=20)
 
 
 def _number(request: Request, name: str, default: float, top: float) -> float:
@@ -99,7 +100,7 @@ def routes(services: Services) -> list[BaseRoute]:
     async def create_subscription(request: Request) -> JSON:
         who = await caller(request)
         body = await json_body(request, CreateSubscription)
-        ask = SubscriptionRequest(body.events, body.numbers, body.replace)
+        ask = SubscriptionRequest(body.events, body.numbers, body.replace, body.api)
         row = await subs.create(who, request.path_params["connection_id"], ask)
         url = await services.connections.ingress(who, row.connection_id)
         return JSON({"subscription": wire(row, url)}, status_code=201)

@@ -29,6 +29,7 @@ from trunkline.connections import ConnectionService
 from trunkline.enums import Mode
 from trunkline.errors import Conflict, InvalidRequest, NotFound, UpstreamUnavailable
 from trunkline.store import Connection, Subscription
+from trunkline.throttle import Throttle, throttle_key
 from trunkline.timeutil import now, rfc3339
 from trunkline.transport import Upstream
 from trunkline.vault import Vault, VaultError
@@ -62,6 +63,7 @@ class Request:
     events: list[str]
     numbers: list[str] = field(default_factory=list)  # Twilio: which incoming numbers
     replace: bool = False  # Twilio: overwrite URLs the customer set
+    api: str | None = None  # Quo: "2026-03-30" for the dated API's webhooks (Standard Webhooks)
 
 
 @dataclass
@@ -74,20 +76,34 @@ class ProviderApi:
     """Calls a provider's own API as one connection, through the same upstream as the gateway."""
 
     def __init__(
-        self, upstream: Upstream, catalogue: Catalogue, conn: Connection, creds: dict[str, str]
+        self,
+        upstream: Upstream,
+        catalogue: Catalogue,
+        conn: Connection,
+        creds: dict[str, str],
+        throttle: Throttle | None = None,
     ) -> None:
         self.upstream = upstream
+        self.throttle = throttle
         self.provider = catalogue.providers[conn.app]
-        self.base = catalogue.upstream(conn.app, Mode(conn.mode or "live"))
+        # The provider's limits hold for these calls too: they share the credential's budget.
+        self.throttle_key = throttle_key(conn.id, self.provider, creds)
+        self.routes = catalogue.route_table(conn.app, Mode(conn.mode or "live"))
         self.headers = [
             (k.lower().encode(), v.encode("latin-1"))
             for k, v in upstream_headers(self.provider, creds).items()
         ]
 
     async def call(
-        self, method: str, path: str, *, json: Any = None, form: dict[str, str] | None = None
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        form: dict[str, str] | None = None,
+        extra: list[tuple[bytes, bytes]] | None = None,
     ) -> tuple[int, Any]:
-        headers = [*self.headers, (b"accept", b"application/json")]
+        headers = [*self.headers, (b"accept", b"application/json"), *(extra or [])]
         body = None
         if json is not None:
             body = orjson.dumps(json)
@@ -95,10 +111,11 @@ class ProviderApi:
         elif form is not None:
             body = urlencode(form).encode()
             headers.append((b"content-type", b"application/x-www-form-urlencoded"))
+        if self.throttle is not None:
+            await self.throttle.acquire(self.throttle_key, self.provider.limits)
         try:
-            async with self.upstream.request(
-                method, self.base + path, headers, body, timeout=30
-            ) as response:
+            url = self.routes.base(path) + path
+            async with self.upstream.request(method, url, headers, body, timeout=30) as response:
                 raw = await response.read()
                 status = response.status
         except (OSError, TimeoutError) as exc:
@@ -132,7 +149,15 @@ Recipe = tuple[
 # -- Quo: one webhook per family (v1), each with its own signing key -------------------------
 
 
-async def _quo_register(api: ProviderApi, url: str, req: Request, _: dict[str, str]) -> Made:
+QUO_DATED = "2026-03-30"
+QUO_DATED_HEADERS = [(b"quo-api-version", QUO_DATED.encode())]
+
+
+async def _quo_register(api: ProviderApi, url: str, req: Request, creds: dict[str, str]) -> Made:
+    if req.api == QUO_DATED:
+        return await _quo_dated_register(api, url, req)
+    if req.api not in (None, "v1"):
+        raise InvalidRequest(f'Quo webhooks: api is "v1" (default) or "{QUO_DATED}"')
     made: dict[str, str] = {}
     keys: dict[str, str] = {}
     for family, kinds in QUO_FAMILIES.items():
@@ -148,7 +173,28 @@ async def _quo_register(api: ProviderApi, url: str, req: Request, _: dict[str, s
     return Made({"webhooks": made}, keys)
 
 
+async def _quo_dated_register(api: ProviderApi, url: str, req: Request) -> Made:
+    """One webhook on the dated API, its events named by the caller (Quo's own names), signed
+    with Standard Webhooks; its ``whsec_`` secret is the subscription's."""
+    events = [e for e in req.events if not e.endswith("*")]
+    if not events:
+        raise InvalidRequest(
+            "dated-API webhooks need their events named, e.g. "
+            '{"api": "2026-03-30", "events": ["message.received", "call.completed"]}'
+        )
+    body = {"url": url, "events": events, "label": "trunkline"}
+    data = await api.ok("POST", "/webhooks", json=body, extra=QUO_DATED_HEADERS)
+    hook = data.get("data", data) if isinstance(data, dict) else {}
+    secret = hook.get("secret") or hook.get("key")
+    return Made({"dated_webhook": str(hook.get("id"))}, {"dated": str(secret)} if secret else {})
+
+
 async def _quo_unregister(api: ProviderApi, remote: dict[str, Any]) -> None:
+    if remote.get("dated_webhook"):
+        hook_id = remote["dated_webhook"]
+        status, _ = await api.call("DELETE", f"/webhooks/{hook_id}", extra=QUO_DATED_HEADERS)
+        if status >= 400 and status != 404:
+            raise UpstreamUnavailable(f"Quo refused to delete webhook {hook_id} (HTTP {status})")
     for hook_id in remote.get("webhooks", {}).values():
         status, _ = await api.call("DELETE", f"/v1/webhooks/{hook_id}")
         if status >= 400 and status != 404:
@@ -305,12 +351,14 @@ class SubscriptionService:
         vault: Vault,
         upstream: Upstream,
         connections: ConnectionService,
+        throttle: Throttle | None = None,
     ) -> None:
         self.sessions = sessions
         self.catalogue = catalogue
         self.vault = vault
         self.upstream = upstream
         self.connections = connections
+        self.throttle = throttle
 
     async def create(self, caller: Caller, connection_id: str, req: Request) -> Subscription:
         conn = await self.connections.get(caller, connection_id)
@@ -326,7 +374,7 @@ class SubscriptionService:
     async def _register(
         self, conn: Connection, creds: dict[str, str], url: str, req: Request
     ) -> Subscription:
-        api = ProviderApi(self.upstream, self.catalogue, conn, creds)
+        api = ProviderApi(self.upstream, self.catalogue, conn, creds, self.throttle)
         register, _ = RECIPES[conn.app]
         made = await register(api, url, req, creds)
         row = Subscription(
@@ -366,7 +414,7 @@ class SubscriptionService:
         await self._unregister(conn, usable.credentials, row)
 
     async def _unregister(self, conn: Connection, creds: dict[str, str], row: Subscription) -> None:
-        api = ProviderApi(self.upstream, self.catalogue, conn, creds)
+        api = ProviderApi(self.upstream, self.catalogue, conn, creds, self.throttle)
         _, unregister = RECIPES[conn.app]
         await unregister(api, row.remote)
         async with self.sessions() as db, db.begin():

@@ -31,7 +31,7 @@ from trunkline.gateway.credentials import Slots
 from trunkline.gateway.links import LINK_BODY_LIMIT, LinkRewriter, is_json
 from trunkline.gateway.paths import safe_upstream_path
 from trunkline.gateway.resolver import Resolver, Wanted
-from trunkline.gateway.throttle import Throttle
+from trunkline.throttle import Throttle
 from trunkline.transport import Upstream, UpstreamResponse
 
 # Hop-by-hop headers (RFC 9110 7.6.1) belong to one connection and never cross the gateway.

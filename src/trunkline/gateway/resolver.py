@@ -7,14 +7,11 @@ that time); changes made through this process invalidate at once. Errors are nev
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import math
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
-
-import orjson
 
 from trunkline import accounts
 from trunkline.accounts import Caller
@@ -24,6 +21,7 @@ from trunkline.connections import ConnectionService
 from trunkline.connections.refresh import TokenRefresher, due, expires_at
 from trunkline.enums import Status
 from trunkline.errors import CredentialsExpired, NotFound
+from trunkline.throttle import throttle_key
 
 # Which connection a request wants: an id (``Maton-Connection``), "" for the default one, or
 # ``(metadata field, value)`` named by the credential slot (a Twilio Basic username).
@@ -209,12 +207,3 @@ class Resolver:
             throttle_key(conn_id, provider, credentials),
             expiry,
         )
-
-
-def throttle_key(conn_id: str, provider: Provider, credentials: dict[str, str]) -> str:
-    """Provider limits count per credential (five connections holding one Quo key share Quo's
-    10/s) unless the catalogue scopes them per connection. OAuth2 grants are per connection."""
-    if provider.method == "OAUTH2" or any(lim.scope == "connection" for lim in provider.limits):
-        return conn_id
-    fingerprint = orjson.dumps(credentials, option=orjson.OPT_SORT_KEYS)
-    return f"{provider.slug}:{hashlib.sha256(fingerprint).hexdigest()[:32]}"

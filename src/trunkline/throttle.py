@@ -15,12 +15,15 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import hashlib
 import time
 from collections import deque
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from trunkline.catalogue import RateLimit
+import orjson
+
+from trunkline.catalogue import Provider, RateLimit
 from trunkline.errors import Throttled
 
 
@@ -134,3 +137,12 @@ class RedisThrottle:
             )
         if wait > 0:
             await asyncio.sleep(wait)
+
+
+def throttle_key(conn_id: str, provider: Provider, credentials: dict[str, str]) -> str:
+    """Provider limits count per credential (five connections holding one Quo key share Quo's
+    10/s) unless the catalogue scopes them per connection. OAuth2 grants are per connection."""
+    if provider.method == "OAUTH2" or any(lim.scope == "connection" for lim in provider.limits):
+        return conn_id
+    fingerprint = orjson.dumps(credentials, option=orjson.OPT_SORT_KEYS)
+    return f"{provider.slug}:{hashlib.sha256(fingerprint).hexdigest()[:32]}"
