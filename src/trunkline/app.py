@@ -22,7 +22,7 @@ from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Mount, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from trunkline import bootstrap
+from trunkline import bootstrap, metrics
 from trunkline.auth.oauth2 import OAuthApps, OAuthClient
 from trunkline.catalogue import RESERVED, Catalogue
 from trunkline.connect.routes import routes as connect_routes
@@ -37,9 +37,11 @@ from trunkline.events.ingest import Ingest
 from trunkline.events.notify import Notifier, PostgresNotifier, RedisNotifier
 from trunkline.events.subscriptions import SubscriptionService
 from trunkline.gateway.accesslog import AccessLog
+from trunkline.gateway.backoff import Pauses
 from trunkline.gateway.proxy import Gateway
 from trunkline.gateway.resolver import Resolver
 from trunkline.gateway.throttle import LocalThrottle, RedisThrottle, Throttle
+from trunkline.idempotency import IdempotencyStore
 from trunkline.ingress.routes import routes as ingress_routes
 from trunkline.lifespan import run_lifespan
 from trunkline.sandbox import SandboxSpec, available_sandboxes, load_sandbox
@@ -131,10 +133,42 @@ class Trunkline:
         )
         resolver = Resolver(connections, settings.cache_ttl, refresher)
         access_log = AccessLog(logging.getLogger("trunkline.access").isEnabledFor(logging.INFO))
-        self.gateway = Gateway(
-            self.catalogue, resolver, throttle, routed, settings.max_request_body, access_log
+        self.idempotency = IdempotencyStore(
+            maker,
+            engine.dialect.name,
+            ttl=settings.idempotency_ttl,
+            wait=settings.idempotency_wait,
+            # Held this long before a dead owner's claim may be taken over: longer than any
+            # answer takes, so a live one never is.
+            lease=300.0 + settings.upstream_read_timeout + settings.retry_budget,
+            max_body=settings.idempotency_max_body,
         )
+        self.gateway = Gateway(
+            self.catalogue,
+            resolver,
+            throttle,
+            routed,
+            settings.max_request_body,
+            access_log,
+            idempotency=self.idempotency,
+            pauses=Pauses(settings.backoff_max, settings.throttle_wait),
+            retry_budget=settings.retry_budget,
+            retry_attempts=settings.retry_attempts,
+        )
+        self.metrics = metrics.registry(
+            metrics.Sources(
+                self.gateway.stats,
+                throttle.stats,
+                self.gateway.pauses,
+                self.idempotency.stats,
+                refresher,
+                ingest.counters,
+            )
+        )
+        token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
+        self.metrics_token = token
         routes: list[BaseRoute] = [
+            *metrics.routes(self.metrics, token),
             *control_routes(self.services),
             *event_routes(self.services),
             *connect_routes(self.services),
@@ -242,6 +276,14 @@ class Trunkline:
                 await services.connections.adopt_sandboxes(seeded)
                 retention = asyncio.create_task(services.events.run_retention())
                 stack.callback(retention.cancel)
+                purge = asyncio.create_task(self.idempotency.run_purge())
+                stack.callback(purge.cancel)
+                if settings.metrics_port is not None:
+                    await stack.enter_async_context(
+                        metrics.separate_port(
+                            self.metrics, self.metrics_token, settings.host, settings.metrics_port
+                        )
+                    )
                 self.ready = True
                 yield
         finally:

@@ -1,7 +1,15 @@
 """Persistent state: SQLAlchemy 2 async models, engine and Alembic migrations."""
 
 from trunkline.store.db import AsyncSession, make_engine, migrate, sessions
-from trunkline.store.models import Account, ApiKey, Base, Connection, Event, Subscription
+from trunkline.store.models import (
+    Account,
+    ApiKey,
+    Base,
+    Connection,
+    Event,
+    IdempotencyKey,
+    Subscription,
+)
 
 __all__ = [
     "Account",
@@ -10,6 +18,7 @@ __all__ = [
     "Base",
     "Connection",
     "Event",
+    "IdempotencyKey",
     "Subscription",
     "make_engine",
     "migrate",
