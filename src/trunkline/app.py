@@ -30,6 +30,7 @@ from trunkline.connections import ConnectionService
 from trunkline.connections.refresh import TokenRefresher
 from trunkline.control.events import routes as event_routes
 from trunkline.control.http import EXCEPTION_HANDLERS, RequestId
+from trunkline.control.openapi import routes as openapi_routes
 from trunkline.control.routes import routes as control_routes
 from trunkline.enums import Mode
 from trunkline.events.inbox import EventService
@@ -171,6 +172,7 @@ class Trunkline:
             *metrics.routes(self.metrics, token),
             *control_routes(self.services),
             *event_routes(self.services),
+            *openapi_routes(),
             *connect_routes(self.services),
             *ingress_routes(
                 ingest, settings.base_url, settings.trusted_proxy, settings.webhook_max_body
