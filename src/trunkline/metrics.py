@@ -245,7 +245,8 @@ async def separate_port(
         finally:
             writer.close()
 
-    server = await asyncio.start_server(handle, host, port)
+    # reuse_port: several workers may each serve it (each answers with its own numbers).
+    server = await asyncio.start_server(handle, host, port, reuse_port=True)
     try:
         yield
     finally:

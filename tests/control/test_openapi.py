@@ -50,9 +50,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TrunklineProces
 def test_every_control_route_is_described(tmp_path: Path) -> None:
     app = Trunkline(Settings(data_dir=tmp_path))
     described = {
-        (path, method.upper())
-        for path, item in document()["paths"].items()
-        for method in item
+        (path, method.upper()) for path, item in document()["paths"].items() for method in item
     }
     served = {
         (route.path, method)
