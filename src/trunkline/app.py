@@ -22,7 +22,7 @@ from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Mount, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from trunkline import bootstrap
+from trunkline import bootstrap, metrics
 from trunkline.auth.oauth2 import OAuthApps, OAuthClient
 from trunkline.catalogue import RESERVED, Catalogue
 from trunkline.connect.routes import routes as connect_routes
@@ -31,6 +31,7 @@ from trunkline.connections.refresh import TokenRefresher
 from trunkline.control.destinations import routes as destination_routes
 from trunkline.control.events import routes as event_routes
 from trunkline.control.http import EXCEPTION_HANDLERS, RequestId
+from trunkline.control.openapi import routes as openapi_routes
 from trunkline.control.routes import routes as control_routes
 from trunkline.enums import Mode
 from trunkline.events.inbox import EventService
@@ -40,8 +41,10 @@ from trunkline.events.subscriptions import SubscriptionService
 from trunkline.forwarding.service import ForwardingService
 from trunkline.forwarding.worker import DeliveryWorker
 from trunkline.gateway.accesslog import AccessLog
+from trunkline.gateway.backoff import Pauses
 from trunkline.gateway.proxy import Gateway
 from trunkline.gateway.resolver import Resolver
+from trunkline.idempotency import IdempotencyStore
 from trunkline.ingress.routes import routes as ingress_routes
 from trunkline.invalidation import Invalidation
 from trunkline.lifespan import run_lifespan
@@ -149,13 +152,46 @@ class Trunkline:
             invalidation.on("account", lambda a: connections.changed(a, here=False))
             invalidation.on("keys", resolver.forget_keys)
         access_log = AccessLog(logging.getLogger("trunkline.access").isEnabledFor(logging.INFO))
-        self.gateway = Gateway(
-            self.catalogue, resolver, throttle, routed, settings.max_request_body, access_log
+        self.idempotency = IdempotencyStore(
+            maker,
+            engine.dialect.name,
+            ttl=settings.idempotency_ttl,
+            wait=settings.idempotency_wait,
+            # Held this long before a dead owner's claim may be taken over: longer than any
+            # answer takes, so a live one never is.
+            lease=300.0 + settings.upstream_read_timeout + settings.retry_budget,
+            max_body=settings.idempotency_max_body,
         )
+        self.gateway = Gateway(
+            self.catalogue,
+            resolver,
+            throttle,
+            routed,
+            settings.max_request_body,
+            access_log,
+            idempotency=self.idempotency,
+            pauses=Pauses(settings.backoff_max, settings.throttle_wait),
+            retry_budget=settings.retry_budget,
+            retry_attempts=settings.retry_attempts,
+        )
+        self.metrics = metrics.registry(
+            metrics.Sources(
+                self.gateway.stats,
+                throttle.stats,
+                self.gateway.pauses,
+                self.idempotency.stats,
+                refresher,
+                ingest.counters,
+            )
+        )
+        token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
+        self.metrics_token = token
         routes: list[BaseRoute] = [
+            *metrics.routes(self.metrics, token),
             *control_routes(self.services),
             *event_routes(self.services),
             *destination_routes(self.services),
+            *openapi_routes(),
             *connect_routes(self.services),
             *ingress_routes(
                 ingest, settings.base_url, settings.trusted_proxy, settings.webhook_max_body
@@ -266,6 +302,14 @@ class Trunkline:
                 stack.callback(retention.cancel)
                 await self.delivery_worker.start()
                 stack.push_async_callback(self.delivery_worker.stop)
+                purge = asyncio.create_task(self.idempotency.run_purge())
+                stack.callback(purge.cancel)
+                if settings.metrics_port is not None:
+                    await stack.enter_async_context(
+                        metrics.separate_port(
+                            self.metrics, self.metrics_token, settings.host, settings.metrics_port
+                        )
+                    )
                 self.ready = True
                 yield
         finally:

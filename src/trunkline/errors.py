@@ -9,8 +9,10 @@
     ├── MethodNotAllowed               405 method_not_allowed
     ├── Conflict                       409 conflict
     │   ├── ConnectionNotActive        409 connection_not_active
-    │   └── TestModeUnavailable        409 test_mode_unavailable
+    │   ├── TestModeUnavailable        409 test_mode_unavailable
+    │   └── IdempotencyInFlight        409 idempotency_in_flight
     ├── PayloadTooLarge                413 payload_too_large
+    ├── IdempotencyKeyReused           422 idempotency_key_reused
     ├── CredentialsExpired             424 credentials_expired
     ├── Throttled                      429 rate_limited (+ Retry-After)
     ├── UpstreamUnavailable            502 upstream_unreachable
@@ -90,9 +92,22 @@ class TestModeUnavailable(Conflict):
     code = "test_mode_unavailable"
 
 
+class IdempotencyInFlight(Conflict):
+    """A repeat of a keyed request that is still running elsewhere, past the wait."""
+
+    code = "idempotency_in_flight"
+
+
 class PayloadTooLarge(TrunklineError):
     status = 413
     code = "payload_too_large"
+
+
+class IdempotencyKeyReused(TrunklineError):
+    """An ``Idempotency-Key`` sent again with a different method, path or body."""
+
+    status = 422
+    code = "idempotency_key_reused"
 
 
 class CredentialsExpired(TrunklineError):

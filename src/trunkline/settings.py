@@ -170,6 +170,53 @@ class Settings(BaseSettings):
         description="Abandoned deliveries in a row (no success between) that disable a "
         "destination.",
     )
+    # -- safe sends and observability ------------------------------------------------------
+    idempotency_ttl: float = Field(
+        default=86400.0,
+        gt=0,
+        description="Seconds a gateway `Idempotency-Key` (POST/PATCH) is remembered: a repeat "
+        "within this time gets the stored answer instead of a second send.",
+    )
+    idempotency_wait: float = Field(
+        default=10.0,
+        ge=0,
+        description="Longest time a repeat waits for the first request with the same "
+        "`Idempotency-Key` to finish before the gateway answers 409 idempotency_in_flight.",
+    )
+    idempotency_max_body: int = Field(
+        default=1024 * 1024,
+        ge=0,
+        description="Largest response body stored for an idempotent replay (bytes); a larger "
+        "one is recorded by status only and replayed without its body.",
+    )
+    retry_budget: float = Field(
+        default=5.0,
+        ge=0,
+        description="Seconds the gateway may spend retrying an idempotent request (GET, HEAD, "
+        "OPTIONS, PUT, DELETE) after a connect error, 429, 502, 503 or 504 from the provider. "
+        "0: never retry.",
+    )
+    retry_attempts: int = Field(
+        default=3, ge=0, description="Most retries of one request within the retry budget."
+    )
+    backoff_max: float = Field(
+        default=60.0,
+        ge=0,
+        description="Longest pause honoured from a provider's `Retry-After` on a 429 or 503: "
+        "meanwhile that credential's requests queue or get 429 here instead of reaching it.",
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="Serve Prometheus metrics at `/metrics` to callers sending "
+        "`Authorization: Bearer <this token>`. Unset: `/metrics` is 404.",
+    )
+    metrics_port: int | None = Field(
+        default=None,
+        ge=0,
+        le=65535,
+        description="Also serve `/metrics` on this port (on HOST); it asks for the metrics "
+        "token only when one is set.",
+    )
     upstreams: dict[str, str] = Field(
         default_factory=dict,
         description="Pin one app's live upstream base URL by hand, one variable per app "

@@ -31,7 +31,30 @@ def margin(limit: RateLimit) -> float:
     return min(0.05, limit.per_seconds * 0.05)
 
 
+class ThrottleStats:
+    """Per process, read by the metrics collector."""
+
+    __slots__ = ("queued", "rejected", "wait_seconds", "waits")
+
+    def __init__(self) -> None:
+        self.waits = 0
+        self.wait_seconds = 0.0
+        self.rejected = 0
+        self.queued = 0  # requests sleeping for their turn right now
+
+    async def sleep(self, wait: float) -> None:
+        self.waits += 1
+        self.wait_seconds += wait
+        self.queued += 1
+        try:
+            await asyncio.sleep(wait)
+        finally:
+            self.queued -= 1
+
+
 class Throttle(Protocol):
+    stats: ThrottleStats
+
     async def acquire(self, key: str, limits: Sequence[RateLimit]) -> None: ...
 
 
@@ -60,6 +83,7 @@ class _Window:
 class LocalThrottle:
     def __init__(self, max_wait: float) -> None:
         self.max_wait = max_wait
+        self.stats = ThrottleStats()
         self._windows: dict[tuple[str, int], _Window] = {}
 
     async def acquire(self, key: str, limits: Sequence[RateLimit]) -> None:
@@ -70,13 +94,14 @@ class LocalThrottle:
         start = max(window.earliest(now) for window in windows)
         wait = start - now
         if wait > self.max_wait:
+            self.stats.rejected += 1
             raise Throttled(
                 "this connection is at its provider's rate limit; retry later", retry_after=wait
             )
         for window in windows:
             window.reserve(start)
         if wait > 0:
-            await asyncio.sleep(wait)
+            await self.stats.sleep(wait)
 
     def _window(self, key: str, index: int, limit: RateLimit) -> _Window:
         window = self._windows.get((key, index))
@@ -118,6 +143,7 @@ class RedisThrottle:
     def __init__(self, redis: Any, max_wait: float) -> None:
         self.redis = redis
         self.max_wait = max_wait
+        self.stats = ThrottleStats()
         self._take = redis.register_script(_TAKE)
         self._counter = 0
 
@@ -132,11 +158,12 @@ class RedisThrottle:
         args.append(f"{id(self)}-{self._counter}")  # makes each reservation a distinct member
         wait = float(await self._take(keys=keys, args=args))
         if wait > self.max_wait:
+            self.stats.rejected += 1
             raise Throttled(
                 "this connection is at its provider's rate limit; retry later", retry_after=wait
             )
         if wait > 0:
-            await asyncio.sleep(wait)
+            await self.stats.sleep(wait)
 
 
 def throttle_key(conn_id: str, provider: Provider, credentials: dict[str, str]) -> str:

@@ -4,7 +4,8 @@ Routes (under any app prefix the catalogue points at it):
 - ``/v1/phone-numbers``, ``/v3/a.json``, ``/2010-04-01/Accounts/{sid}.json``: verification
   answers in each provider's shape (401 in the provider's own error shape for a wrong key).
 - ``/big/{n}``: streams n bytes; ``/slow/{seconds}``: waits before answering;
-  ``/status/{code}``: answers that status with a provider-style body;
+  ``/status/{code}``: answers that status with a provider-style body (``?retry_after=N``: with
+  ``Retry-After: N``);
   anything else: 200 with a JSON echo of method, raw path, query, headers and body.
 """
 
@@ -14,6 +15,7 @@ import asyncio
 import base64
 import hashlib
 from typing import Any
+from urllib.parse import parse_qsl
 
 import orjson
 
@@ -140,12 +142,11 @@ class EchoUpstream:
             return
         if path.startswith("/status/"):
             code = int(path.split("/")[2])
-            await _json(
-                send,
-                code,
-                {"message": f"upstream said {code}", "code": code},
-                extra=[(b"x-upstream", b"yes"), (b"retry-after", b"7")],
-            )
+            extra = [(b"x-upstream", b"yes")]
+            query = dict(parse_qsl(scope["query_string"].decode("latin-1")))
+            if "retry_after" in query:
+                extra.append((b"retry-after", query["retry_after"].encode()))
+            await _json(send, code, {"message": f"upstream said {code}", "code": code}, extra)
             return
         await _json(send, 200, record, extra=[(b"x-upstream", b"echo"), (b"connection", b"close")])
 

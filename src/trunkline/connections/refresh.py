@@ -75,6 +75,7 @@ class TokenRefresher:
         self.redis = redis  # a redis.asyncio.Redis when TRUNKLINE_REDIS_URL is set
         self.lock_timeout = lock_timeout
         self._flights: dict[str, asyncio.Task[dict[str, str]]] = {}
+        self.outcomes: dict[str, int] = {}  # refreshes by outcome, for metrics
 
     async def refresh(self, connection_id: str, provider: Provider, seen: str) -> dict[str, str]:
         """Fresh credentials for a connection whose access token ``seen`` is due or was refused.
@@ -189,6 +190,8 @@ class TokenRefresher:
         )
 
     def _log(self, conn: Connection, outcome: str) -> None:
+        kind = outcome.split(":", 1)[0]  # refreshed, reused or refused (a bounded label)
+        self.outcomes[kind] = self.outcomes.get(kind, 0) + 1
         log.info(
             "oauth refresh",
             extra={"fields": {"connection": conn.id, "app": conn.app, "outcome": outcome}},

@@ -27,7 +27,7 @@ from trunkline.auth.strategies import upstream_headers
 from trunkline.catalogue import Catalogue
 from trunkline.connections import ConnectionService
 from trunkline.enums import Mode
-from trunkline.errors import Conflict, InvalidRequest, NotFound, UpstreamUnavailable
+from trunkline.errors import Conflict, InvalidRequest, NotFound, Throttled, UpstreamUnavailable
 from trunkline.store import Connection, Subscription
 from trunkline.throttle import Throttle, throttle_key
 from trunkline.timeutil import now, rfc3339
@@ -89,6 +89,7 @@ class ProviderApi:
         # The provider's limits hold for these calls too: they share the credential's budget.
         self.throttle_key = throttle_key(conn.id, self.provider, creds)
         self.routes = catalogue.route_table(conn.app, Mode(conn.mode or "live"))
+        self.retry_after = 1.0  # of the last answer
         self.headers = [
             (k.lower().encode(), v.encode("latin-1"))
             for k, v in upstream_headers(self.provider, creds).items()
@@ -118,6 +119,7 @@ class ProviderApi:
             async with self.upstream.request(method, url, headers, body, timeout=30) as response:
                 raw = await response.read()
                 status = response.status
+                self.retry_after = _retry_after(response.headers)
         except (OSError, TimeoutError) as exc:
             raise UpstreamUnavailable(
                 f"could not reach {self.provider.name} to manage webhooks: {type(exc).__name__}"
@@ -130,6 +132,12 @@ class ProviderApi:
 
     async def ok(self, method: str, path: str, **kwargs: Any) -> Any:
         status, data = await self.call(method, path, **kwargs)
+        if status == 429:  # the provider's rate limit: the caller may simply retry later
+            raise Throttled(
+                f"{self.provider.name} is rate limiting webhook changes; retry later",
+                retry_after=self.retry_after,
+                code="subscription_rate_limited",
+            )
         if status >= 400:
             reason = data.get("message") if isinstance(data, dict) else None
             raise UpstreamUnavailable(
@@ -466,6 +474,14 @@ class SubscriptionService:
         caller = Caller(conn.account_id, "", mode)
         url = await self.connections.ingress(caller, conn.id)
         await self._register(conn, creds, url, Request(events=[]))
+
+
+def _retry_after(headers: list[tuple[bytes, bytes]]) -> float:
+    """The provider's Retry-After in seconds (a second when absent or a date)."""
+    for name, value in headers:
+        if name == b"retry-after" and value.strip().isdigit():
+            return float(value)
+    return 1.0
 
 
 def wire(row: Subscription, ingress_url: str | None = None) -> dict[str, Any]:

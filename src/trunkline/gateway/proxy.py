@@ -7,15 +7,18 @@ upstream client. Bodies stream both ways; small request bodies are read whole (f
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 import re
 import time
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
 from starlette.types import Receive, Scope, Send
 
+from trunkline.accounts import Caller
 from trunkline.catalogue import Catalogue, Provider, RouteTable
 from trunkline.errors import (
     InvalidRequest,
@@ -27,12 +30,26 @@ from trunkline.errors import (
     UpstreamUnavailable,
 )
 from trunkline.gateway.accesslog import AccessLog
+from trunkline.gateway.backoff import (
+    IDEMPOTENT,
+    PAUSE_STATUSES,
+    RETRY_STATUSES,
+    Pauses,
+    jitter,
+    never_sent,
+    retry_after,
+)
 from trunkline.gateway.credentials import Slots
+from trunkline.gateway.idempotent import Capture, replay
 from trunkline.gateway.links import LINK_BODY_LIMIT, LinkRewriter, is_json
 from trunkline.gateway.paths import safe_upstream_path
-from trunkline.gateway.resolver import Resolver, Wanted
+from trunkline.gateway.resolver import Resolved, Resolver, Wanted
+from trunkline.gateway.stats import GatewayStats
+from trunkline.idempotency import Claim, IdempotencyStore, Replay, check_key, fingerprint
 from trunkline.throttle import Throttle
-from trunkline.transport import Upstream, UpstreamResponse
+from trunkline.transport import Headers, Upstream, UpstreamResponse
+
+log = logging.getLogger("trunkline.gateway")
 
 # Hop-by-hop headers (RFC 9110 7.6.1) belong to one connection and never cross the gateway.
 HOP_BY_HOP = frozenset(
@@ -79,7 +96,25 @@ UPSTREAM_REQUEST_ID = b"x-upstream-request-id"
 # ``Trunkline-Raw-Links: 1``: the provider's links exactly as sent (Maton's behaviour).
 RAW_LINKS = b"trunkline-raw-links"
 SMALL_BODY = 1 << 20
+IDEMPOTENCY_KEY = b"idempotency-key"
+KEYED = frozenset({"POST", "PATCH"})  # the methods an Idempotency-Key makes run once
 _ID_SEGMENT = re.compile(r"^(?!v\d+$)(?!\d{4}-\d{2}-\d{2}$)(?=[^.]*\d)[^.]{6,}")
+
+
+@dataclass(slots=True)
+class _Outbound:
+    """One request ready to go: where, with what, on whose credential."""
+
+    method: str
+    url: str
+    forward: list[tuple[bytes, bytes]]
+    body: bytes | _Streamed | None
+    provider: Provider
+    caller: Caller
+    wanted: Wanted
+    resolved: Resolved
+    links: LinkRewriter | None
+    keyed: bool = False
 
 
 class Gateway:
@@ -92,6 +127,11 @@ class Gateway:
         max_body: int,
         access_log: AccessLog,
         public_url: str | None = None,
+        *,
+        idempotency: IdempotencyStore | None = None,
+        pauses: Pauses | None = None,
+        retry_budget: float = 0.0,
+        retry_attempts: int = 0,
     ) -> None:
         self.catalogue = catalogue
         self.resolver = resolver
@@ -99,6 +139,11 @@ class Gateway:
         self.upstream = upstream
         self.max_body = max_body
         self.access_log = access_log
+        self.idempotency = idempotency
+        self.pauses = pauses or Pauses(0.0, 0.0)
+        self.retry_budget = retry_budget
+        self.retry_attempts = retry_attempts
+        self.stats = GatewayStats()
         # Where clients reach the gateway: rewritten links point here.
         self.public_url = (public_url or resolver.connections.base_url).rstrip("/")
         # Per app, parsed once: where its clients may put the key, and what never goes on.
@@ -122,6 +167,8 @@ class Gateway:
                 await send_error(send, exc, request_id)
         finally:
             record["ms"] = round((time.perf_counter() - started) * 1000, 2)
+            app = record.get("app")
+            self.stats.request(app if app in self.slots else "unknown", record.get("status", 499))
             self.access_log.write(record)
 
     async def _proxy(
@@ -139,6 +186,7 @@ class Gateway:
         named = ""
         raw_links = False
         hop: set[bytes] = set()
+        idempotency_key: bytes | None = None
         for name, value in headers:
             if name in slots.headers:
                 if name in found:  # two readers could pick different ones: refuse, pick none
@@ -152,6 +200,8 @@ class Gateway:
                 named = value.decode("latin-1").strip()
             elif name == RAW_LINKS:
                 raw_links = value.strip().lower() in (b"1", b"true", b"yes")
+            elif name == IDEMPOTENCY_KEY:
+                idempotency_key = value
         presented = slots.presented(found)
         caller = await self.resolver.caller_by_key(presented.key)
         record["account"] = caller.account_id
@@ -172,39 +222,171 @@ class Gateway:
             if n not in drop and n not in hop and not n.startswith((b"x-maton-", b"x-forwarded-"))
         ]
         forward.extend(resolved.headers)
-        body, length = await self._body(headers, receive)
+        method: str = scope["method"]
+        keyed = idempotency_key is not None and self.idempotency is not None and method in KEYED
+        body, length = await self._body(headers, receive, whole=keyed)
         if length is not None:
             forward.append((b"content-length", str(length).encode()))
         query = scope.get("query_string", b"")
         base = resolved.upstream.base(upstream_path)
         url = base + upstream_path + ("?" + query.decode("latin-1") if query else "")
         links = None if raw_links else self._rewriter(provider, resolved.upstream)
-        await self.throttle.acquire(resolved.throttle_key, provider.limits)
+        out = _Outbound(method, url, forward, body, provider, caller, wanted, resolved, links)
+        if not keyed:
+            await self._send(out, send, request_id, record)
+            return
+        assert idempotency_key is not None and not isinstance(body, _Streamed)
+        target = path + ("?" + query.decode("latin-1") if query else "")
+        print_ = fingerprint(caller.mode.value, method, target, body)
+        await self._send_keyed(check_key(idempotency_key), print_, out, send, request_id, record)
+
+    async def _send_keyed(
+        self,
+        key: str,
+        print_: str,
+        out: _Outbound,
+        send: Send,
+        request_id: str,
+        record: dict[str, Any],
+    ) -> None:
+        """Run a keyed request once: replay a stored answer, or run it and store its answer."""
+        store = self.idempotency
+        assert store is not None
+        outcome = await store.claim(out.caller.account_id, key, print_)
+        if isinstance(outcome, Replay):
+            self.stats.replays += 1
+            record["status"] = outcome.status
+            record["replayed"] = True
+            await replay(send, outcome, request_id)
+            return
+        out.keyed = True
+        capture = Capture(send, store.max_body)
+        try:
+            await self._send(out, capture.send, request_id, record)
+        except BaseException as exc:
+            await self._settle(outcome, capture, exc, request_id, record)
+            raise
+        if capture.status in PAUSE_STATUSES:  # the provider declined to act: a repeat may run
+            await store.release(outcome)
+        else:
+            await store.finish(outcome, capture.status or 0, capture.headers, capture.body())
+
+    async def _settle(
+        self,
+        claim: Claim,
+        capture: Capture,
+        exc: BaseException,
+        request_id: str,
+        record: dict[str, Any],
+    ) -> None:
+        """A keyed request failed: release the key when nothing can have reached the provider,
+        else store what its caller saw (a repeat must not send it a second time)."""
+        store = self.idempotency
+        assert store is not None
+        try:
+            if capture.status is not None:  # the answer broke off mid-body
+                await store.finish(claim, capture.status, capture.headers, None)
+            elif "attempts" not in record or never_sent(exc):
+                await store.release(claim)
+            else:
+                error = (
+                    exc
+                    if isinstance(exc, TrunklineError)
+                    else UpstreamUnavailable(
+                        "the first request with this Idempotency-Key ended before its answer; "
+                        "whether the provider acted on it is unknown",
+                        code="idempotency_outcome_unknown",
+                    )
+                )
+                headers = [(b"content-type", b"application/json")]
+                headers += [(k.lower().encode(), v.encode()) for k, v in error.headers().items()]
+                await store.finish(claim, error.status, headers, error.body(request_id))
+        except Exception:
+            log.exception("could not settle an idempotency key")
+
+    async def _send(
+        self, out: _Outbound, send: Send, request_id: str, record: dict[str, Any]
+    ) -> None:
+        """The exchange: pauses and throttle first, then the provider; retries where safe and
+        one OAuth2 refresh when the provider refuses the access token."""
+        provider, resolved = out.provider, out.resolved
+        replayable = not isinstance(out.body, _Streamed)
+        retry_any = replayable and out.method in IDEMPOTENT
+        retry_connect = retry_any or (replayable and out.keyed)
+        refresh = resolved.expires_at is not None and replayable
+        deadline = time.monotonic() + self.retry_budget
+        attempt = 0
         upstream_started = time.perf_counter()
-        # OAuth2: one refresh and one retry when the provider refuses the access token.
-        retry = resolved.expires_at is not None and not isinstance(body, _Streamed)
         try:
             while True:
-                async with self.upstream.request(
-                    scope["method"], url, forward, body, share_key=resolved.throttle_key
-                ) as response:
-                    if not (retry and response.status == 401):
-                        await relay(response, send, request_id, record, links)
-                        return
-                retry = False
-                stale = resolved
-                resolved = await self.resolver.refreshed(caller, provider, wanted or "", stale)
-                forward = [h for h in forward if h not in stale.headers] + resolved.headers
+                await self.pauses.wait(resolved.throttle_key)
+                await self.throttle.acquire(resolved.throttle_key, provider.limits)
+                attempt += 1
+                record["attempts"] = attempt
+                reason = ""
+                try:
+                    async with self.upstream.request(
+                        out.method, out.url, out.forward, out.body, share_key=resolved.throttle_key
+                    ) as response:
+                        status = response.status
+                        pause = self._pause(provider, resolved, status, response.headers)
+                        if status in RETRY_STATUSES and retry_any:
+                            reason = (
+                                str(status) if self._may_retry(attempt, deadline, pause) else ""
+                            )
+                        if not reason and not (refresh and status == 401):
+                            await relay(response, send, request_id, record, out.links)
+                            return
+                except (aiohttp.ClientError, OSError, UpstreamUnavailable, UpstreamTimeout) as exc:
+                    if not (retry_connect and never_sent(exc)):
+                        raise
+                    if not self._may_retry(attempt, deadline, 0.0):
+                        raise
+                    reason = "connect"
+                if not reason:  # a refused access token: refresh once and send again
+                    refresh = False
+                    stale = resolved
+                    resolved = await self.resolver.refreshed(
+                        out.caller, provider, out.wanted or "", stale
+                    )
+                    out.resolved = resolved
+                    out.forward = [h for h in out.forward if h not in stale.headers]
+                    out.forward += resolved.headers
+                    continue
+                self.stats.retry(provider.slug, reason)
+                await asyncio.sleep(min(jitter(attempt), max(0.0, deadline - time.monotonic())))
         except TimeoutError as exc:
             raise UpstreamTimeout(f"{provider.name} did not answer in time") from exc
         except (aiohttp.ClientError, OSError) as exc:
-            if isinstance(body, _Streamed) and body.too_large:
+            if isinstance(out.body, _Streamed) and out.body.too_large:
                 raise PayloadTooLarge(f"request body exceeds {self.max_body} bytes") from exc
             raise UpstreamUnavailable(
                 f"could not reach {provider.name}: {type(exc).__name__}"
             ) from exc
         finally:
-            record["upstream_ms"] = round((time.perf_counter() - upstream_started) * 1000, 2)
+            seconds = time.perf_counter() - upstream_started
+            record["upstream_ms"] = round(seconds * 1000, 2)
+            self.stats.upstream(provider.slug, seconds)
+
+    def _pause(
+        self, provider: Provider, resolved: Resolved, status: int, headers: Headers
+    ) -> float:
+        """A 429 or 503 with Retry-After pauses the credential; returns the pause (s)."""
+        if status not in PAUSE_STATUSES:
+            return 0.0
+        seconds = retry_after(headers)
+        if seconds is None or seconds <= 0:
+            return 0.0
+        self.stats.pause(provider.slug)
+        return self.pauses.pause(resolved.throttle_key, seconds)
+
+    def _may_retry(self, attempt: int, deadline: float, pause: float) -> bool:
+        """Another try fits: attempts left, and the pause fits both the wait and the budget."""
+        return (
+            attempt <= self.retry_attempts
+            and pause <= self.pauses.max_wait
+            and time.monotonic() + pause < deadline
+        )
 
     def _rewriter(self, provider: Provider, table: RouteTable) -> LinkRewriter | None:
         """The app's link rewriter for this route table, compiled on first use; None when the
@@ -220,8 +402,9 @@ class Gateway:
         return self._rewriters[key]
 
     async def _body(
-        self, headers: list[tuple[bytes, bytes]], receive: Receive
+        self, headers: list[tuple[bytes, bytes]], receive: Receive, whole: bool = False
     ) -> tuple[bytes | _Streamed | None, int | None]:
+        """The request body: read whole when small (or ``whole``), else streamed."""
         declared = None
         chunked = False
         for name, value in headers:
@@ -234,7 +417,7 @@ class Gateway:
                 chunked = b"chunked" in value.lower()
         if declared is not None and declared > self.max_body:
             raise PayloadTooLarge(f"request body exceeds {self.max_body} bytes")
-        if chunked or (declared is not None and declared > SMALL_BODY):
+        if not whole and (chunked or (declared is not None and declared > SMALL_BODY)):
             # Large or of unknown length: forward as it arrives, in constant memory.
             return _Streamed(receive, self.max_body), declared
         body = await read_body(receive, self.max_body)

@@ -9,6 +9,7 @@ from trunkline.store.models import (
     Delivery,
     Destination,
     Event,
+    IdempotencyKey,
     Subscription,
 )
 
@@ -21,6 +22,7 @@ __all__ = [
     "Delivery",
     "Destination",
     "Event",
+    "IdempotencyKey",
     "Subscription",
     "make_engine",
     "migrate",

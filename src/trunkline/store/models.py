@@ -8,10 +8,13 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     DateTime,
+    Double,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -185,3 +188,26 @@ class Delivery(Base):
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class IdempotencyKey(Base):
+    """One gateway ``Idempotency-Key`` of an account: who holds it while the request runs
+    (``owner`` until ``locked_until``), then the answer to replay. Times are epoch seconds.
+    Written by ``trunkline.idempotency`` alone."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (Index("ix_idempotency_keys_created", "created"),)
+
+    account_id: Mapped[str] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    # SHA-256 of mode, method, path with query and body: a repeat must match it.
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    owner: Mapped[str | None] = mapped_column(String(32), nullable=True)  # null once done
+    locked_until: Mapped[float] = mapped_column(Double)
+    created: Mapped[float] = mapped_column(Double)
+    status: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    headers: Mapped[list[list[str]] | None] = mapped_column(JSON, nullable=True)
+    body: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    body_omitted: Mapped[bool] = mapped_column(Boolean, default=False)
