@@ -352,6 +352,85 @@ def _event_paths() -> dict[str, Schema]:
     }
 
 
+def _destination_paths() -> dict[str, Schema]:
+    """Forwarding: ``/event-destinations`` and replay."""
+    from trunkline.control.destinations import CreateDestination, Replay, UpdateDestination
+
+    nullable = {"type": ["string", "null"]}
+    destination = _object(
+        {
+            "id": STRING,
+            "url": STRING,
+            "types": {"type": "array", "items": STRING},
+            "connection_id": nullable,
+            "mode": STRING,
+            "status": {"enum": ["enabled", "disabled"]},
+            "disabled_reason": nullable,
+            "created_at": STRING,
+            "updated_at": STRING,
+        },
+        {"secret": STRING},
+    )
+    delivery = _object(
+        {
+            "id": STRING,
+            "event_id": STRING,
+            "destination_id": STRING,
+            "status": STRING,
+            "attempts": {"type": "integer"},
+        }
+    )
+    one = [_path("destination_id")]
+    return {
+        "/event-destinations": {
+            "get": _operation(
+                "Event destinations of this account and mode",
+                _ok(_object({"destinations": {"type": "array", "items": destination}})),
+                errors=("401",),
+            ),
+            "post": _operation(
+                "Forward matching events to a URL, signed with Standard Webhooks (the secret is "
+                "shown once)",
+                _ok(_object({"destination": destination}), "201", "Created"),
+                errors=("400", "401", "404", "409"),
+                body=CreateDestination,
+            ),
+        },
+        "/event-destinations/{destination_id}": {
+            "get": _operation(
+                "One destination", _ok(_object({"destination": destination})), parameters=one
+            ),
+            "patch": _operation(
+                "Change the URL, types or status",
+                _ok(_object({"destination": destination})),
+                parameters=one,
+                body=UpdateDestination,
+            ),
+            "delete": _operation("Delete it", _ok({"type": "object"}), parameters=one),
+        },
+        "/event-destinations/{destination_id}/deliveries": {
+            "get": _operation(
+                "The delivery log, newest first",
+                _ok(_object({"deliveries": {"type": "array", "items": delivery}})),
+                parameters=[
+                    *one,
+                    _query("limit", {"type": "integer", "minimum": 0, "maximum": 500}, "At most"),
+                    _query("after", STRING, "The cursor from the previous page"),
+                ],
+            )
+        },
+        "/events/{event_id}/replay": {
+            "post": _operation(
+                "Deliver an event to its destinations again",
+                _ok(_object({"deliveries": {"type": "array", "items": delivery}}), "202"),
+                errors=("400", "401", "404", "409"),
+                parameters=[_path("event_id")],
+                body=Replay,
+            )
+        },
+    }
+
+
 def document() -> Schema:
     apps = {"type": "array", "items": STRING}
     return {
@@ -401,6 +480,7 @@ def document() -> Schema:
                 )
             },
             **_event_paths(),
+            **_destination_paths(),
             "/openapi.json": {
                 "get": _operation("This document", _ok({"type": "object"}), errors=(), public=True)
             },
