@@ -210,7 +210,9 @@ class Trunkline:
 
     def _mcp_client(self, api_key: str) -> AsyncClient:
         transport = httpx.ASGITransport(app=self)
-        return AsyncClient(api_key, base_url=self.settings.base_url, transport=transport, timeout=120)
+        return AsyncClient(
+            api_key, base_url=self.settings.base_url, transport=transport, timeout=120
+        )
 
     def _oauth_apps(self) -> OAuthApps:
         """Live mode: the clients from settings. Test mode: each mounted sandbox's own app."""

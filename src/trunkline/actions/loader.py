@@ -54,7 +54,9 @@ class Actions:
         for action in self.by_name.values():
             if app and action.app != app:
                 continue
-            haystack = set(_WORD.findall(f"{action.name} {action.title} {action.description}".lower()))
+            haystack = set(
+                _WORD.findall(f"{action.name} {action.title} {action.description}".lower())
+            )
             score = len(words & haystack) + sum(
                 1 for w in words if any(h.startswith(w) for h in haystack)
             )

@@ -172,8 +172,7 @@ class Action(Strict):
     def all_requests(self) -> Iterator[Request]:
         if self.request is not None:
             yield self.request
-        for request in (self.requests or {}).values():
-            yield request
+        yield from (self.requests or {}).values()
 
     def input_schema(self) -> dict[str, Any]:
         """The schema callers see: the action's input plus the runner's inputs that apply."""
@@ -213,5 +212,3 @@ class ActionFile(Strict):
         if len(names) != len(set(names)):
             raise ValueError("action names repeat")
         return self
-
-

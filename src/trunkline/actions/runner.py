@@ -154,10 +154,7 @@ class ActionRunner:
         assert action.requests is not None
         names = list(action.requests)
         answers = await asyncio.gather(
-            *(
-                self._one(action, action.requests[n], values, connection, headers)
-                for n in names
-            )
+            *(self._one(action, action.requests[n], values, connection, headers) for n in names)
         )
         return dict(zip(names, answers, strict=True))
 

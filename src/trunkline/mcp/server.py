@@ -30,7 +30,9 @@ INSTRUCTIONS = (
 )
 
 # (client, default connection) for this request; the context manager closes what it opened.
-Binder = Callable[[ServerRequestContext[Any, Any]], AbstractAsyncContextManager[tuple[AsyncClient, str | None]]]
+Binder = Callable[
+    [ServerRequestContext[Any, Any]], AbstractAsyncContextManager[tuple[AsyncClient, str | None]]
+]
 
 
 def tool_definition(spec: ToolSpec) -> types.Tool:
@@ -146,5 +148,3 @@ def _version() -> str:
         return version("trunkline")
     except PackageNotFoundError:
         return "0"
-
-

@@ -17,7 +17,9 @@ async def serve_stdio(client: AsyncClient, connection: str | None = None) -> Non
     """Serve until stdin closes; every tool call uses ``client`` (one key, one server)."""
 
     @contextlib.asynccontextmanager
-    async def bind(_: ServerRequestContext[Any, Any]) -> AsyncIterator[tuple[AsyncClient, str | None]]:
+    async def bind(
+        _: ServerRequestContext[Any, Any],
+    ) -> AsyncIterator[tuple[AsyncClient, str | None]]:
         yield client, connection
 
     server = build_server(bind)

@@ -217,15 +217,21 @@ async def send_sms(call: Call) -> Any:
     key = {"idempotency_key": call.arg("idempotency_key")}
     if app == "quo":
         sender = sender or (await _quo_number(call, conn, None))["number"]
-        result = await call.run("quo.send_message", {"from": sender, "to": to, "text": text, **key}, conn)
+        result = await call.run(
+            "quo.send_message", {"from": sender, "to": to, "text": text, **key}, conn
+        )
     elif app == "twilio":
         if not sender:
             raise ActionError("from is required for Twilio: one of the account's numbers")
-        result = await call.run("twilio.send_message", {"from": sender, "to": to, "body": text, **key}, conn)
+        result = await call.run(
+            "twilio.send_message", {"from": sender, "to": to, "body": text, **key}, conn
+        )
     else:
         if not sender:
             raise ActionError("from is required for RingCentral: the extension's own number")
-        result = await call.run("ringcentral.send_sms", {"from": sender, "to": to, "text": text, **key}, conn)
+        result = await call.run(
+            "ringcentral.send_sms", {"from": sender, "to": to, "text": text, **key}, conn
+        )
     result["events_cursor"] = cursor
     result["note"] = (
         "To wait for the reply, call wait_for_event with type message.received, "
@@ -372,8 +378,12 @@ async def wait_for_event(call: Call) -> Any:
 
 # -- The list ---------------------------------------------------------------------------------
 
-APP = {"type": "string", "enum": list(TELEPHONY_APPS), "description": "Which provider; the "
-       "connection's, or the first with an ACTIVE connection, when omitted."}
+APP = {
+    "type": "string",
+    "enum": list(TELEPHONY_APPS),
+    "description": "Which provider; the "
+    "connection's, or the first with an ACTIVE connection, when omitted.",
+}
 LIMIT = {"type": "integer", "minimum": 1, "maximum": 200, "description": "Most items (default 20)."}
 CURSOR = {"type": "string", "description": "next_cursor of a previous result, to read on."}
 PAGED = {"limit": LIMIT, "cursor": CURSOR}
@@ -385,107 +395,291 @@ CONTACT_PROPS = {
 }
 
 TOOLS: tuple[ToolSpec, ...] = (
-    ToolSpec("whoami", "Who am I", "The trunkline account, key id and mode (test or live) of "
-             "this API key.", {}, whoami, read_only=True, idempotent=True, provider=False),
-    ToolSpec("list_connections", "List connections", "Connections to providers (app, status, "
-             "mode, metadata such as phone numbers). Oldest first; the oldest ACTIVE one per app "
-             "is the default.",
-             {"app": {"type": "string"}, "status": {"type": "string", "enum": ["PENDING", "ACTIVE", "FAILED"]},
-              "limit": LIMIT}, list_connections, read_only=True, idempotent=True, provider=False),
-    ToolSpec("get_connection", "Get a connection", "One connection by id.",
-             {"connection_id": {"type": "string"}}, get_connection, ("connection_id",),
-             read_only=True, idempotent=True, provider=False),
-    ToolSpec("create_connection", "Create a connection", "Connect a provider account. With "
-             "credentials (e.g. {\"api_key\": ...}) it is verified at once; without, the answer "
-             "has a url a human opens to connect.",
-             {"app": {"type": "string"}, "method": {"type": "string"},
-              "credentials": {"type": "object", "additionalProperties": {"type": "string"}}},
-             create_connection, ("app",)),
-    ToolSpec("delete_connection", "Delete a connection", "Remove a connection and its stored "
-             "credential (and its webhook subscriptions at the provider). Cannot be undone.",
-             {"connection_id": {"type": "string"}}, delete_connection, ("connection_id",),
-             destructive=True, idempotent=True),
-    ToolSpec("search_apps", "Search apps", "Providers trunkline can connect to, with the "
-             "credentials each needs.", {"query": {"type": "string"}}, search_apps,
-             read_only=True, idempotent=True, provider=False),
-    ToolSpec("search_actions", "Search actions", "Find provider actions (quo.send_message, "
-             "callrail.list_calls, ...) by words; run one with run_action.",
-             {"query": {"type": "string"}, "app": {"type": "string"}, "limit": LIMIT},
-             search_actions, read_only=True, idempotent=True, provider=False),
-    ToolSpec("get_action", "Get an action", "An action's description, hints and input schema.",
-             {"name": {"type": "string"}}, get_action, ("name",), read_only=True,
-             idempotent=True, provider=False),
-    ToolSpec("run_action", "Run an action", "Run a provider action by name with its input "
-             "(see get_action). Lists page: pass limit, and the result's next_cursor as cursor. "
-             "Actions that cost money take idempotency_key.",
-             {"name": {"type": "string"}, "input": {"type": "object"}}, run_action, ("name",),
-             destructive=True),
-    ToolSpec("api", "Call a provider API", "Call any endpoint of a connected provider through "
-             "the gateway, with the stored credential injected: app plus the provider's own path "
-             "(e.g. app quo, path /v1/phone-numbers).",
-             {"app": {"type": "string"}, "path": {"type": "string"},
-              "method": {"type": "string", "enum": ["GET", "POST", "PUT", "PATCH", "DELETE"]},
-              "query": {"type": "object"}, "body": {},
-              "headers": {"type": "object", "additionalProperties": {"type": "string"}}},
-             api, ("app", "path"), destructive=True),
-    ToolSpec("send_sms", "Send a text message", "Text a customer from a business number (Quo, "
-             "Twilio or RingCentral). Costs money. The result carries events_cursor: pass it as "
-             "after to wait_for_event to wait for the reply. Reuse idempotency_key on retries.",
-             {"to": {**E164, "description": "The customer's number, E.164."},
-              "text": {"type": "string", "minLength": 1, "maxLength": 1600},
-              "from": {"type": "string", "description": "The business number to send from; "
-                       "Quo defaults to the workspace's first number."},
-              "app": APP, "idempotency_key": {"type": "string", "maxLength": 255}},
-             send_sms, ("to", "text"), idempotent=True),
-    ToolSpec("list_conversations", "List conversations", "Conversations with customers, most "
-             "recent activity first (Quo; CallRail text threads).",
-             {"app": APP, "exclude_inactive": {"type": "boolean"}, **PAGED},
-             list_conversations, read_only=True, idempotent=True),
-    ToolSpec("list_messages", "List messages with a customer", "The texts exchanged with one "
-             "customer, newest first (Quo: on phone_number, the workspace's first number by "
-             "default; Twilio).",
-             {"participant": {**E164, "description": "The customer's number, E.164."},
-              "phone_number": {"type": "string", "description": "Quo number (E.164 or PN id)."},
-              "app": APP, **PAGED}, list_messages, ("participant",), read_only=True,
-             idempotent=True),
-    ToolSpec("list_calls", "List calls", "Recent calls, newest first, optionally with one "
-             "customer, in one direction, or only missed/answered ones.",
-             {"participant": E164, "direction": {"type": "string", "enum": ["incoming", "outgoing"]},
-              "status": {"type": "string", "enum": ["missed", "answered", "completed"]},
-              "app": APP, **PAGED}, list_calls, read_only=True, idempotent=True),
-    ToolSpec("get_call_details", "Get call details", "One call with everything known about "
-             "it: for Quo the recording, transcript, summary and voicemail together; CallRail and "
-             "Twilio calls by their ids (CAL..., CA...).",
-             {"call_id": {"type": "string"}, "app": APP}, get_call_details, ("call_id",),
-             read_only=True, idempotent=True),
-    ToolSpec("search_contacts", "Search contacts", "Quo contacts whose name, company, email or "
-             "phone number contains the query (numbers match by digits).",
-             {"query": {"type": "string", "minLength": 1}, **PAGED}, search_contacts, ("query",),
-             read_only=True, idempotent=True),
-    ToolSpec("create_contact", "Create a contact", "Add a Quo contact (a name, company or "
-             "number at least).",
-             {**CONTACT_PROPS, "phone_number": E164, "email": {"type": "string"},
-              "external_id": {"type": "string"}}, create_contact,
-             extra={"anyOf": [{"required": [k]} for k in ("first_name", "last_name", "company", "phone_number")]}),
-    ToolSpec("update_contact", "Update a contact", "Change a Quo contact's name, company or "
-             "role, or add a number or email; fields left out keep their values.",
-             {"contact_id": {"type": "string"}, **CONTACT_PROPS, "add_phone_number": E164,
-              "add_email": {"type": "string"}}, update_contact, ("contact_id",), destructive=True),
-    ToolSpec("wait_for_event", "Wait for an event", "Wait (long-poll, up to timeout seconds) for "
-             "the next event from a provider, e.g. the customer's reply: type message.received, "
-             "from their number, after the events_cursor send_sms returned. Without after, only "
-             "events from now on count. Returns the events and next_cursor (timed_out when none "
-             "came).",
-             {"type": {"type": "string", "description": "Event types or patterns, comma-separated: "
-                       "message.received, call.missed, call.*"},
-              "from": {**E164, "description": "Only events from this number."},
-              "app": {"type": "string"}, "after": CURSOR,
-              "timeout": {"type": "number", "minimum": 0, "maximum": 300, "description": "Seconds (default 30)."},
-              "include_raw": {"type": "boolean"}}, wait_for_event, read_only=True, provider=False),
-    ToolSpec("list_events", "List events", "Events received from providers (texts received, "
-             "calls missed, transcripts ready, ...), oldest first after the cursor.",
-             {"type": {"type": "string"}, "app": {"type": "string"}, "after": CURSOR,
-              "limit": {"type": "integer", "minimum": 1, "maximum": 500},
-              "include_raw": {"type": "boolean"}}, list_events, read_only=True, idempotent=True,
-             provider=False),
+    ToolSpec(
+        "whoami",
+        "Who am I",
+        "The trunkline account, key id and mode (test or live) of this API key.",
+        {},
+        whoami,
+        read_only=True,
+        idempotent=True,
+        provider=False,
+    ),
+    ToolSpec(
+        "list_connections",
+        "List connections",
+        "Connections to providers (app, status, "
+        "mode, metadata such as phone numbers). Oldest first; the oldest ACTIVE one per app "
+        "is the default.",
+        {
+            "app": {"type": "string"},
+            "status": {"type": "string", "enum": ["PENDING", "ACTIVE", "FAILED"]},
+            "limit": LIMIT,
+        },
+        list_connections,
+        read_only=True,
+        idempotent=True,
+        provider=False,
+    ),
+    ToolSpec(
+        "get_connection",
+        "Get a connection",
+        "One connection by id.",
+        {"connection_id": {"type": "string"}},
+        get_connection,
+        ("connection_id",),
+        read_only=True,
+        idempotent=True,
+        provider=False,
+    ),
+    ToolSpec(
+        "create_connection",
+        "Create a connection",
+        "Connect a provider account. With "
+        'credentials (e.g. {"api_key": ...}) it is verified at once; without, the answer '
+        "has a url a human opens to connect.",
+        {
+            "app": {"type": "string"},
+            "method": {"type": "string"},
+            "credentials": {"type": "object", "additionalProperties": {"type": "string"}},
+        },
+        create_connection,
+        ("app",),
+    ),
+    ToolSpec(
+        "delete_connection",
+        "Delete a connection",
+        "Remove a connection and its stored "
+        "credential (and its webhook subscriptions at the provider). Cannot be undone.",
+        {"connection_id": {"type": "string"}},
+        delete_connection,
+        ("connection_id",),
+        destructive=True,
+        idempotent=True,
+    ),
+    ToolSpec(
+        "search_apps",
+        "Search apps",
+        "Providers trunkline can connect to, with the credentials each needs.",
+        {"query": {"type": "string"}},
+        search_apps,
+        read_only=True,
+        idempotent=True,
+        provider=False,
+    ),
+    ToolSpec(
+        "search_actions",
+        "Search actions",
+        "Find provider actions (quo.send_message, "
+        "callrail.list_calls, ...) by words; run one with run_action.",
+        {"query": {"type": "string"}, "app": {"type": "string"}, "limit": LIMIT},
+        search_actions,
+        read_only=True,
+        idempotent=True,
+        provider=False,
+    ),
+    ToolSpec(
+        "get_action",
+        "Get an action",
+        "An action's description, hints and input schema.",
+        {"name": {"type": "string"}},
+        get_action,
+        ("name",),
+        read_only=True,
+        idempotent=True,
+        provider=False,
+    ),
+    ToolSpec(
+        "run_action",
+        "Run an action",
+        "Run a provider action by name with its input "
+        "(see get_action). Lists page: pass limit, and the result's next_cursor as cursor. "
+        "Actions that cost money take idempotency_key.",
+        {"name": {"type": "string"}, "input": {"type": "object"}},
+        run_action,
+        ("name",),
+        destructive=True,
+    ),
+    ToolSpec(
+        "api",
+        "Call a provider API",
+        "Call any endpoint of a connected provider through "
+        "the gateway, with the stored credential injected: app plus the provider's own path "
+        "(e.g. app quo, path /v1/phone-numbers).",
+        {
+            "app": {"type": "string"},
+            "path": {"type": "string"},
+            "method": {"type": "string", "enum": ["GET", "POST", "PUT", "PATCH", "DELETE"]},
+            "query": {"type": "object"},
+            "body": {},
+            "headers": {"type": "object", "additionalProperties": {"type": "string"}},
+        },
+        api,
+        ("app", "path"),
+        destructive=True,
+    ),
+    ToolSpec(
+        "send_sms",
+        "Send a text message",
+        "Text a customer from a business number (Quo, "
+        "Twilio or RingCentral). Costs money. The result carries events_cursor: pass it as "
+        "after to wait_for_event to wait for the reply. Reuse idempotency_key on retries.",
+        {
+            "to": {**E164, "description": "The customer's number, E.164."},
+            "text": {"type": "string", "minLength": 1, "maxLength": 1600},
+            "from": {
+                "type": "string",
+                "description": "The business number to send from; "
+                "Quo defaults to the workspace's first number.",
+            },
+            "app": APP,
+            "idempotency_key": {"type": "string", "maxLength": 255},
+        },
+        send_sms,
+        ("to", "text"),
+        idempotent=True,
+    ),
+    ToolSpec(
+        "list_conversations",
+        "List conversations",
+        "Conversations with customers, most recent activity first (Quo; CallRail text threads).",
+        {"app": APP, "exclude_inactive": {"type": "boolean"}, **PAGED},
+        list_conversations,
+        read_only=True,
+        idempotent=True,
+    ),
+    ToolSpec(
+        "list_messages",
+        "List messages with a customer",
+        "The texts exchanged with one "
+        "customer, newest first (Quo: on phone_number, the workspace's first number by "
+        "default; Twilio).",
+        {
+            "participant": {**E164, "description": "The customer's number, E.164."},
+            "phone_number": {"type": "string", "description": "Quo number (E.164 or PN id)."},
+            "app": APP,
+            **PAGED,
+        },
+        list_messages,
+        ("participant",),
+        read_only=True,
+        idempotent=True,
+    ),
+    ToolSpec(
+        "list_calls",
+        "List calls",
+        "Recent calls, newest first, optionally with one "
+        "customer, in one direction, or only missed/answered ones.",
+        {
+            "participant": E164,
+            "direction": {"type": "string", "enum": ["incoming", "outgoing"]},
+            "status": {"type": "string", "enum": ["missed", "answered", "completed"]},
+            "app": APP,
+            **PAGED,
+        },
+        list_calls,
+        read_only=True,
+        idempotent=True,
+    ),
+    ToolSpec(
+        "get_call_details",
+        "Get call details",
+        "One call with everything known about "
+        "it: for Quo the recording, transcript, summary and voicemail together; CallRail and "
+        "Twilio calls by their ids (CAL..., CA...).",
+        {"call_id": {"type": "string"}, "app": APP},
+        get_call_details,
+        ("call_id",),
+        read_only=True,
+        idempotent=True,
+    ),
+    ToolSpec(
+        "search_contacts",
+        "Search contacts",
+        "Quo contacts whose name, company, email or "
+        "phone number contains the query (numbers match by digits).",
+        {"query": {"type": "string", "minLength": 1}, **PAGED},
+        search_contacts,
+        ("query",),
+        read_only=True,
+        idempotent=True,
+    ),
+    ToolSpec(
+        "create_contact",
+        "Create a contact",
+        "Add a Quo contact (a name, company or number at least).",
+        {
+            **CONTACT_PROPS,
+            "phone_number": E164,
+            "email": {"type": "string"},
+            "external_id": {"type": "string"},
+        },
+        create_contact,
+        extra={
+            "anyOf": [
+                {"required": [k]} for k in ("first_name", "last_name", "company", "phone_number")
+            ]
+        },
+    ),
+    ToolSpec(
+        "update_contact",
+        "Update a contact",
+        "Change a Quo contact's name, company or "
+        "role, or add a number or email; fields left out keep their values.",
+        {
+            "contact_id": {"type": "string"},
+            **CONTACT_PROPS,
+            "add_phone_number": E164,
+            "add_email": {"type": "string"},
+        },
+        update_contact,
+        ("contact_id",),
+        destructive=True,
+    ),
+    ToolSpec(
+        "wait_for_event",
+        "Wait for an event",
+        "Wait (long-poll, up to timeout seconds) for "
+        "the next event from a provider, e.g. the customer's reply: type message.received, "
+        "from their number, after the events_cursor send_sms returned. Without after, only "
+        "events from now on count. Returns the events and next_cursor (timed_out when none "
+        "came).",
+        {
+            "type": {
+                "type": "string",
+                "description": "Event types or patterns, comma-separated: "
+                "message.received, call.missed, call.*",
+            },
+            "from": {**E164, "description": "Only events from this number."},
+            "app": {"type": "string"},
+            "after": CURSOR,
+            "timeout": {
+                "type": "number",
+                "minimum": 0,
+                "maximum": 300,
+                "description": "Seconds (default 30).",
+            },
+            "include_raw": {"type": "boolean"},
+        },
+        wait_for_event,
+        read_only=True,
+        provider=False,
+    ),
+    ToolSpec(
+        "list_events",
+        "List events",
+        "Events received from providers (texts received, "
+        "calls missed, transcripts ready, ...), oldest first after the cursor.",
+        {
+            "type": {"type": "string"},
+            "app": {"type": "string"},
+            "after": CURSOR,
+            "limit": {"type": "integer", "minimum": 1, "maximum": 500},
+            "include_raw": {"type": "boolean"},
+        },
+        list_events,
+        read_only=True,
+        idempotent=True,
+        provider=False,
+    ),
 )
