@@ -68,6 +68,8 @@ class McpEndpoint:
         request = ctx.request
         if not isinstance(request, Request):
             raise RuntimeError("an /mcp tool call without its HTTP request")
-        key = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
-        async with self.clients(key) as client:
+        scheme, _, key = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer":  # check_key let it through, so this cannot happen
+            raise RuntimeError("an /mcp request without a bearer key")
+        async with self.clients(key.strip()) as client:
             yield client, request.headers.get("maton-connection")

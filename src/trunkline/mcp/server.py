@@ -121,15 +121,16 @@ def trim(result: Any, budget: int = MAX_RESULT_CHARS) -> Any:
     if _size(result) <= budget:
         return result
     if isinstance(result, dict) and isinstance(result.get("items"), list):
-        items = list(result["items"])
-        total = len(items)
-        while items and _size({**result, "items": items}) > budget:
-            items = items[: max(len(items) * 3 // 4, len(items) - 1)]
-        note = (
-            f"Trimmed to {len(items)} of {total} items to fit; ask again with limit="
-            f"{max(len(items), 1)} and page on with cursor."
-        )
-        return {**result, "items": items, "count": len(items), "note": note}
+        items, total = list(result["items"]), len(result["items"])
+        while True:
+            note = (
+                f"Trimmed to {len(items)} of {total} items to fit; ask again with limit="
+                f"{max(len(items), 1)} and page on with cursor."
+            )
+            trimmed = {**result, "items": items, "count": len(items), "note": note}
+            if not items or _size(trimmed) <= budget:
+                return trimmed
+            items = items[: min(len(items) * 3 // 4, len(items) - 1)]
     text = json.dumps(result, ensure_ascii=False, default=str)
     return {
         "truncated": text[:budget],
