@@ -19,12 +19,13 @@ import httpx
 from redis.asyncio import Redis
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.routing import BaseRoute, Mount, Router
+from starlette.routing import BaseRoute, Mount, Route, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from trunkline import bootstrap, metrics
 from trunkline.auth.oauth2 import OAuthApps, OAuthClient
 from trunkline.catalogue import RESERVED, Catalogue
+from trunkline.client import AsyncClient
 from trunkline.connect.routes import routes as connect_routes
 from trunkline.connections import ConnectionService
 from trunkline.connections.refresh import TokenRefresher
@@ -48,6 +49,7 @@ from trunkline.idempotency import IdempotencyStore
 from trunkline.ingress.routes import routes as ingress_routes
 from trunkline.invalidation import Invalidation
 from trunkline.lifespan import run_lifespan
+from trunkline.mcp.http import McpEndpoint
 from trunkline.sandbox import SandboxSpec, available_sandboxes, load_sandbox
 from trunkline.sandbox.kit import SandboxConfig
 from trunkline.services import Services
@@ -186,7 +188,10 @@ class Trunkline:
         )
         token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
         self.metrics_token = token
+        # MCP over Streamable HTTP: the tools call this app in-process with each request's key.
+        self.mcp = McpEndpoint(self._mcp_client, self.services.caller)
         routes: list[BaseRoute] = [
+            Route("/mcp", self.mcp),
             *metrics.routes(self.metrics, token),
             *control_routes(self.services),
             *event_routes(self.services),
@@ -258,6 +263,12 @@ class Trunkline:
 
         return subscribe
 
+    def _mcp_client(self, api_key: str) -> AsyncClient:
+        transport = httpx.ASGITransport(app=self)
+        return AsyncClient(
+            api_key, base_url=self.settings.base_url, transport=transport, timeout=120
+        )
+
     def _oauth_apps(self) -> OAuthApps:
         """Live mode: the clients from settings. Test mode: each mounted sandbox's own app."""
         secrets = self.settings.oauth_client_secrets
@@ -298,6 +309,7 @@ class Trunkline:
                     await self.invalidation.start()
                     stack.push_async_callback(self.invalidation.stop)
                 await services.connections.adopt_sandboxes(seeded)
+                await stack.enter_async_context(self.mcp.run())
                 retention = asyncio.create_task(services.events.run_retention())
                 stack.callback(retention.cancel)
                 await self.delivery_worker.start()

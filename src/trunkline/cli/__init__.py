@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from trunkline.cli import admin, events, remote, server
+from trunkline.cli import admin, events, mcp, remote, server
 
 HELP = (
     "trunkline: a self-hosted gateway between your software and business phone systems.\n\n"
@@ -22,6 +22,7 @@ app.add_typer(remote.connections, name="connections")
 app.add_typer(events.events, name="events")
 app.command("api")(remote.api)
 app.command("apps")(remote.apps)
+app.command("mcp")(mcp.mcp)
 
 
 def main() -> None:

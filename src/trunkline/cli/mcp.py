@@ -1,0 +1,28 @@
+"""``trunkline mcp``: serve the MCP tools over stdio (Claude Desktop, Cursor, any MCP client)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+import typer
+
+from trunkline.client import AsyncClient, TrunklineClientError
+
+
+def mcp(
+    url: str = typer.Option(None, "--url", help="trunkline server (TRUNKLINE_URL)."),
+    api_key: str = typer.Option(None, "--api-key", help="API key (TRUNKLINE_API_KEY)."),
+    connection: str = typer.Option(
+        None, "--connection", help="Default connection id (MATON_CONNECTION)."
+    ),
+) -> None:
+    """Run the MCP server on stdin/stdout, calling the trunkline server at --url."""
+    from trunkline.mcp.stdio import serve_stdio
+
+    try:
+        client = AsyncClient(api_key, base_url=url, timeout=120)
+    except TrunklineClientError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from exc
+    asyncio.run(serve_stdio(client, connection or os.environ.get("MATON_CONNECTION")))
