@@ -1,6 +1,6 @@
 """Money-costing tools send an ``Idempotency-Key`` the provider side sees, the caller's or a
-generated one, the same on a retry. Checked at the echo stand-in, which records every request
-the gateway forwards (whether the gateway also replays the first answer is its own change)."""
+generated one, the same on a retry; the gateway then sends a keyed retry only once. Checked at
+the echo stand-in, which records every request the gateway forwards."""
 
 from __future__ import annotations
 
@@ -30,7 +30,9 @@ async def test_idempotency_header_reaches_the_gateway(
     assert first.structured_content["idempotency_key"] == "order-1042"  # type: ignore[index]
     generated = fresh.structured_content["idempotency_key"]  # type: ignore[index]
     assert generated and generated != "order-1042"
-    assert _sent_keys(upstream, "/v1/messages")[-3:] == ["order-1042", "order-1042", generated]
+    # The gateway honours the key: the retry is answered from the first send, not sent again.
+    assert _sent_keys(upstream, "/v1/messages")[-2:] == ["order-1042", generated]
+    assert retry.structured_content == first.structured_content
     # Reads carry no key.
     assert listed is not None
     assert all(k is None for k in _sent_keys(upstream, "/calls"))
