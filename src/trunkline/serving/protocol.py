@@ -1,0 +1,209 @@
+"""uvicorn's httptools protocol with the inbound limits it lacks, enforced at the socket.
+
+What uvicorn + httptools does alone (measured, docs/performance.md): refuses Content-Length
+together with Transfer-Encoding (llhttp, 400) and closes idle keep-alive connections
+(``timeout_keep_alive``); but it buffers a header line or a header count without bound, has no
+deadline for a request head or body (slowloris), and accepts connections until the process runs
+out of file descriptors. This subclass adds:
+
+- a request head cap (line + headers, ``max_header_bytes``) and a header count cap → 431;
+- a head deadline from connect / from the first byte of the next request → close;
+- a body deadline: the longest silence while a body arrives → 408 and close;
+- a connection cap: at the cap a new connection replaces the longest-waiting connection that has
+  no request in flight (so thousands of slow sockets cannot lock real clients out), or is
+  closed when every connection is busy.
+
+Deadlines are checked by one sweep a second over the open connections (no timer per request on
+the hot path), so they hold to within a second.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import resource
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import httptools
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+log = logging.getLogger("trunkline.server")
+
+# File descriptors kept free for the listening socket, upstream connections, the DB and logs.
+FD_HEADROOM = 256
+SWEEP_SECONDS = 1.0
+PHRASES = {400: b"Bad Request", 408: b"Request Timeout", 431: b"Request Header Fields Too Large"}
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_header_bytes: int = 32 * 1024
+    max_headers: int = 100
+    header_timeout: float = 10.0
+    body_timeout: float = 30.0
+    max_connections: int = 4096
+
+    def connection_cap(self) -> int:
+        """``max_connections``, held under the open-file limit so accept() never hits EMFILE."""
+        soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if soft == resource.RLIM_INFINITY:
+            return self.max_connections
+        return max(16, min(self.max_connections, soft - FD_HEADROOM, soft * 3 // 4))
+
+
+class _Refused(Exception):
+    """Raised from a parser callback to stop parsing; data_received answers."""
+
+
+def protocol_class(limits: Limits) -> type[GuardedProtocol]:
+    """A protocol class bound to ``limits`` (uvicorn builds protocols from a class)."""
+    return type(
+        "GuardedProtocol",
+        (GuardedProtocol,),
+        {"limits": limits, "cap": limits.connection_cap(), "_sweeper": None},
+    )
+
+
+class GuardedProtocol(HttpToolsProtocol):
+    limits: ClassVar[Limits] = Limits()
+    cap: ClassVar[int] = 4096
+    _sweeper: ClassVar[asyncio.TimerHandle | None] = None
+    _all: ClassVar[set[Any]] = set()
+
+    # Per connection: whether a request head is being read, its bytes so far, its header count,
+    # whether a body is being read, and when the current phase must end (None: no deadline).
+    _head_open = True
+    _head_seen = 0
+    _header_count = 0
+    _in_body = False
+    _deadline: float | None = None
+    _since = 0.0
+    _refusal: tuple[int, bytes] | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        now = self.loop.time()
+        self._since = now
+        self._deadline = now + self.limits.header_timeout
+        cls = type(self)
+        if cls._sweeper is None:
+            cls._all = self.connections  # the server's set of open connections
+            cls._sweeper = self.loop.call_later(SWEEP_SECONDS, cls._sweep, self.loop)
+        if len(self.connections) > self.cap and not self._evict_one():
+            transport.close()  # every connection is busy: this one waits its turn elsewhere
+
+    def _evict_one(self) -> bool:
+        """Close the connection that has waited longest without a request in flight."""
+        victim: GuardedProtocol | None = None
+        for conn in self.connections:
+            if conn is self or not isinstance(conn, GuardedProtocol) or conn._busy():
+                continue
+            if victim is None or conn._since < victim._since:
+                victim = conn
+        if victim is None:
+            return False
+        victim.transport.close()
+        return True
+
+    def _busy(self) -> bool:
+        return self.cycle is not None and not self.cycle.response_complete
+
+    @classmethod
+    def _sweep(cls, loop: asyncio.AbstractEventLoop) -> None:
+        cls._sweeper = loop.call_later(SWEEP_SECONDS, cls._sweep, loop)
+        now = loop.time()
+        for conn in list(cls._all):
+            deadline = conn._deadline
+            if deadline is None or deadline > now or not isinstance(conn, GuardedProtocol):
+                continue
+            if conn._in_body:
+                if conn.flow is not None and conn.flow.read_paused:
+                    # We stopped reading (the app is slow), not the client: not its silence.
+                    conn._deadline = now + cls.limits.body_timeout
+                    continue
+                conn._close_with(408, b"request body timed out")
+            else:
+                conn.transport.close()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._deadline = None
+        super().connection_lost(exc)
+
+    def data_received(self, data: bytes) -> None:
+        # uvicorn's data_received, plus the head cap before the parser buffers anything.
+        self._unset_keepalive_if_required()
+        if self._head_open:
+            if self._deadline is None:  # the first byte of a keep-alive connection's next request
+                self._deadline = self.loop.time() + self.limits.header_timeout
+            seen = self._head_seen + len(data)
+            if seen > self.limits.max_header_bytes and not self._head_ends_in(data):
+                self._close_with(431, b"request header fields too large")
+                return
+            self._head_seen = seen
+        elif self._in_body:
+            self._deadline = self.loop.time() + self.limits.body_timeout
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserUpgrade:
+            self._unsupported_upgrade_warning()
+            self._close_with(400, b"upgrade not supported")
+        except httptools.HttpParserError:
+            if self._refusal is not None:
+                self._close_with(*self._refusal)
+            else:
+                self._close_with(400, b"invalid HTTP request")
+            return
+        if self._in_body and self._deadline is None:
+            self._deadline = self.loop.time() + self.limits.body_timeout
+
+    def _head_ends_in(self, data: bytes) -> bool:
+        """Whether the head ends within the cap (the cap counted from the head's first byte)."""
+        room = self.limits.max_header_bytes - self._head_seen
+        end = data.find(b"\r\n\r\n", 0, max(0, room))
+        return end >= 0
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._header_count = 0
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._header_count += 1
+        if self._header_count > self.limits.max_headers:
+            self._refusal = (431, b"too many request header fields")
+            raise _Refused
+        super().on_header(name, value)
+
+    def on_headers_complete(self) -> None:
+        self._head_open = False
+        self._head_seen = 0
+        self._in_body = True
+        self._deadline = None
+        super().on_headers_complete()
+
+    def on_message_complete(self) -> None:
+        self._in_body = False
+        self._head_open = True
+        self._deadline = None
+        super().on_message_complete()
+
+    def on_response_complete(self) -> None:
+        self._since = self.loop.time()
+        super().on_response_complete()
+
+    def _close_with(self, status: int, reason: bytes) -> None:
+        """Answer ``status`` if no response is under way on this connection, then close."""
+        self._deadline = None
+        if self.transport.is_closing():
+            return
+        if self.cycle is None or self.cycle.response_complete or not self.cycle.response_started:
+            log.info("closing a client connection: %s %s", status, reason.decode())
+            self.transport.write(
+                b"HTTP/1.1 %d %s\r\ncontent-type: text/plain\r\ncontent-length: %d\r\n"
+                b"connection: close\r\n\r\n%s" % (status, PHRASES[status], len(reason), reason)
+            )
+        if self.cycle is not None and not self.cycle.response_complete:
+            # The app (if running) now reads a disconnect and its answer goes nowhere.
+            self.cycle.disconnected = True
+            self.cycle.message_event.set()
+        self.transport.close()
