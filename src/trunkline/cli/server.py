@@ -17,7 +17,6 @@ from trunkline.bootstrap import prepare
 from trunkline.cli.output import errors
 from trunkline.errors import ConfigError
 from trunkline.sandbox import BUILTIN_SANDBOXES
-from trunkline.serving.guard import refuse_ambiguous_framing
 from trunkline.serving.protocol import Limits, protocol_class
 from trunkline.serving.workers import Supervisor, bind
 from trunkline.settings import DEFAULT_PORT, Settings
@@ -188,8 +187,9 @@ def _uvicorn_config(
 
 def _run_granian(app: Any, host: str, port: int, settings: Settings) -> None:
     """Granian (a Rust HTTP server) embedded in this process, one worker. hyper enforces the
-    header caps and the header timeout; the Content-Length + Transfer-Encoding refusal is ours
-    (hyper takes the chunked body); connection cap, idle and body timeouts are not enforced."""
+    head size and count caps and the header timeout; it takes a request with Content-Length and
+    Transfer-Encoding as chunked (dropping the length) rather than refusing it, and has no
+    connection cap or body timeout (docs/performance.md)."""
     import signal
 
     import uvloop
@@ -198,7 +198,7 @@ def _run_granian(app: Any, host: str, port: int, settings: Settings) -> None:
     from granian.server.embed import Server
 
     server = Server(
-        refuse_ambiguous_framing(app),
+        app,
         address=host,
         port=port,
         interface=Interfaces.ASGI,

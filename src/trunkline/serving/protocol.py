@@ -33,6 +33,10 @@ log = logging.getLogger("trunkline.server")
 # File descriptors kept free for the listening socket, upstream connections, the DB and logs.
 FD_HEADROOM = 256
 SWEEP_SECONDS = 1.0
+# After a refusal, read and drop what the client still sends for this long before closing, so
+# the kernel does not reset the connection (and lose our answer) over unread bytes; as nginx.
+LINGER_SECONDS = 2.0
+LINGER_BYTES = 256 * 1024
 PHRASES = {400: b"Bad Request", 408: b"Request Timeout", 431: b"Request Header Fields Too Large"}
 
 
@@ -80,6 +84,7 @@ class GuardedProtocol(HttpToolsProtocol):
     _deadline: float | None = None
     _since = 0.0
     _refusal: tuple[int, bytes] | None = None
+    _lingering = False
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -117,7 +122,7 @@ class GuardedProtocol(HttpToolsProtocol):
             deadline = conn._deadline
             if deadline is None or deadline > now or not isinstance(conn, GuardedProtocol):
                 continue
-            if conn._in_body:
+            if conn._in_body and not conn._lingering:
                 if conn.flow is not None and conn.flow.read_paused:
                     # We stopped reading (the app is slow), not the client: not its silence.
                     conn._deadline = now + cls.limits.body_timeout
@@ -133,6 +138,11 @@ class GuardedProtocol(HttpToolsProtocol):
     def data_received(self, data: bytes) -> None:
         # uvicorn's data_received, plus the head cap before the parser buffers anything.
         self._unset_keepalive_if_required()
+        if self._lingering:
+            self._head_seen += len(data)
+            if self._head_seen > LINGER_BYTES:
+                self.transport.close()  # it keeps sending: no more courtesy
+            return
         if self._head_open:
             if self._deadline is None:  # the first byte of a keep-alive connection's next request
                 self._deadline = self.loop.time() + self.limits.header_timeout
@@ -193,17 +203,27 @@ class GuardedProtocol(HttpToolsProtocol):
 
     def _close_with(self, status: int, reason: bytes) -> None:
         """Answer ``status`` if no response is under way on this connection, then close."""
-        self._deadline = None
-        if self.transport.is_closing():
+        if self.transport.is_closing() or self._lingering:
             return
-        if self.cycle is None or self.cycle.response_complete or not self.cycle.response_started:
-            log.info("closing a client connection: %s %s", status, reason.decode())
+        cycle = self.cycle
+        answered = False
+        if cycle is None or cycle.response_complete or not cycle.response_started:
+            log.info("refused a client request: %s %s", status, reason.decode())
             self.transport.write(
                 b"HTTP/1.1 %d %s\r\ncontent-type: text/plain\r\ncontent-length: %d\r\n"
                 b"connection: close\r\n\r\n%s" % (status, PHRASES[status], len(reason), reason)
             )
-        if self.cycle is not None and not self.cycle.response_complete:
+            answered = True
+        if cycle is not None and not cycle.response_complete:
             # The app (if running) now reads a disconnect and its answer goes nowhere.
-            self.cycle.disconnected = True
-            self.cycle.message_event.set()
+            cycle.disconnected = True
+            cycle.message_event.set()
+        if answered and self.transport.can_write_eof():
+            self.transport.write_eof()
+            self._lingering = True
+            self._head_seen = 0  # now counts the bytes dropped while lingering
+            self._deadline = self.loop.time() + LINGER_SECONDS
+            self.flow.resume_reading()
+            return
+        self._deadline = None
         self.transport.close()
