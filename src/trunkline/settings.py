@@ -29,8 +29,8 @@ class Settings(BaseSettings):
     server: Literal["uvicorn", "granian"] = Field(
         default="uvicorn",
         description="HTTP server `trunkline serve` runs on. uvicorn (httptools) enforces every "
-        "inbound limit below; granian enforces only the header caps and header timeout, and "
-        "runs one worker (see docs/performance.md).",
+        "inbound limit below; granian enforces only the header caps and the header timeout (see "
+        "docs/performance.md).",
     )
     workers: int = Field(
         default=1,

@@ -124,11 +124,16 @@ def _run(app: Any, host: str, port: int, settings: Settings) -> None:
     gc.freeze()
     gc.set_threshold(50_000, 20, 100)
     if settings.server == "granian":
-        if settings.workers > 1:
-            errors.print("[red]cannot start:[/red] --workers needs TRUNKLINE_SERVER=uvicorn")
-            raise typer.Exit(2)
-        _run_granian(app, host, port, settings)
-        return
+        if settings.workers == 1:
+            _run_granian(app, host, port, settings)
+            return
+
+        def granian_worker(_index: int, _sock: socket.socket | None) -> None:
+            _run_granian(app, host, port, settings)  # each binds its own SO_REUSEPORT socket
+
+        print(f"{settings.workers} workers", flush=True)
+        supervisor = Supervisor(settings.workers, None, granian_worker, settings.shutdown_timeout)
+        sys.exit(supervisor.run())
     if settings.workers == 1:
         server = uvicorn.Server(_uvicorn_config(app, host, port, settings))
         try:
@@ -145,11 +150,11 @@ def _run(app: Any, host: str, port: int, settings: Settings) -> None:
         errors.print(f"[red]cannot listen on {host}:{port}:[/red] {exc}")
         raise typer.Exit(1) from None
 
-    def work(index: int, sock: socket.socket) -> None:
+    def work(index: int, sock: socket.socket | None) -> None:
         # Which worker answered, for operators and tests; no PID or host detail leaks.
         config = _uvicorn_config(app, host, port, settings, [("trunkline-worker", str(index))])
         server = uvicorn.Server(config)
-        server.run(sockets=[sock])
+        server.run(sockets=[sock] if sock else None)
         if not server.started:
             sys.exit(1)  # its lifespan failed; the supervisor replaces it or gives up
 
@@ -177,6 +182,9 @@ def _uvicorn_config(
         access_log=False,
         server_header=False,
         date_header=True,
+        # X-Forwarded-* are read by the code that needs them (TRUNKLINE_TRUSTED_PROXY); uvicorn's
+        # middleware would rewrite every request's scope for nothing.
+        proxy_headers=False,
         headers=headers or [],
         lifespan="on",
         backlog=2048,
@@ -186,7 +194,7 @@ def _uvicorn_config(
 
 
 def _run_granian(app: Any, host: str, port: int, settings: Settings) -> None:
-    """Granian (a Rust HTTP server) embedded in this process, one worker. hyper enforces the
+    """Granian (a Rust HTTP server) embedded in this process (one per worker). hyper enforces the
     head size and count caps and the header timeout; it takes a request with Content-Length and
     Transfer-Encoding as chunked (dropping the length) rather than refusing it, and has no
     connection cap or body timeout (docs/performance.md)."""

@@ -1,7 +1,8 @@
 """Pre-forked workers on one listening socket, and a supervisor that keeps them running.
 
 The supervisor binds the port, forks N workers that all ``accept()`` on the inherited socket
-(the kernel hands each connection to one of them), then only waits: a worker that dies is
+(the kernel hands each connection to one of them; granian instead binds one SO_REUSEPORT socket
+per worker, so it gets no socket), then only waits: a worker that dies is
 replaced (a crash loop — ``CRASH_LIMIT`` deaths within ``CRASH_WINDOW`` seconds — stops
 everything with exit 1, rather than fork forever); SIGTERM or SIGINT is passed to every worker,
 which stops accepting and drains its in-flight requests, and whatever is still running after the
@@ -45,8 +46,8 @@ class Supervisor:
     def __init__(
         self,
         count: int,
-        sock: socket.socket,
-        work: Callable[[int, socket.socket], None],
+        sock: socket.socket | None,
+        work: Callable[[int, socket.socket | None], None],
         drain_seconds: float,
     ) -> None:
         self.count = count
@@ -124,7 +125,8 @@ class Supervisor:
 
     def _shutdown(self, code: int) -> int:
         self.stopping = True
-        self.sock.close()  # the workers hold their own copies until they stop accepting
+        if self.sock is not None:
+            self.sock.close()  # the workers hold their own copies until they stop accepting
         for pid in self.children:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGTERM)
