@@ -135,6 +135,7 @@ def wrk(target: Target, connections: int, seconds: int) -> dict[str, float]:
     ).stdout
     cpu = tree_cpu(target.pid) - before
     requests = int(_grab(r"(\d+) requests in", out))
+    wall = float(_grab(r"requests in ([\d.]+)s", out))
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     return {
@@ -142,6 +143,7 @@ def wrk(target: Target, connections: int, seconds: int) -> dict[str, float]:
         "p50": _latency(out, "50%"),
         "p99": _latency(out, "99%"),
         "cpu_us": cpu / max(1, requests) * 1e6,
+        "cores": cpu / wall,
         "errors": float(bad.group(1) if bad else 0)
         + (sum(int(g) for g in errors.groups()) if errors else 0),
     }
@@ -227,6 +229,25 @@ def trunkline(stack: Stack, server: str, workers: int, up_port: int, providers: 
     )
 
 
+def plain(stack: Stack, twin: Target, providers: Path) -> Target:
+    """The app of ``twin`` (same data dir, key and connection) on uvicorn without the limits."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRUNKLINE_")}
+    env.update(
+        TRUNKLINE_PROVIDERS_DIR=str(providers),
+        TRUNKLINE_LOG_LEVEL="INFO",
+        TRUNKLINE_SANDBOX="false",
+        TRUNKLINE_DATA_DIR=str(stack.tmp / "data-uvicorn-1"),
+    )
+    log = open(stack.tmp / "plain.log", "wb")  # noqa: SIM115
+    proc = stack.start(
+        [sys.executable, str(HERE / "plain_uvicorn.py"), str(port)], env=env, stderr=log
+    )
+    url = f"http://127.0.0.1:{port}"
+    wait_http(url + "/healthz")
+    return Target("uvicorn, no limits", 1, url + "/bench/v1/phone-numbers", proc.pid, twin.headers)
+
+
 def nginx(stack: Stack, up_port: int) -> Target | None:
     binary = shutil.which("nginx") or "/usr/sbin/nginx"
     if not Path(binary).exists():
@@ -251,6 +272,9 @@ def main() -> None:
     parser.add_argument("--servers", default="uvicorn,granian")
     parser.add_argument("--workers", default="1,2")
     parser.add_argument("--profile", type=Path, help="py-spy collapsed stacks to this file")
+    parser.add_argument(
+        "--ab", action="store_true", help="also trunkline on plain uvicorn (no inbound limits)"
+    )
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is required (apt-get install wrk)")
@@ -274,6 +298,9 @@ def main() -> None:
             for server in args.servers.split(","):
                 for workers in (int(w) for w in args.workers.split(",")):
                     targets.append(trunkline(stack, server, workers, up_port, providers))
+            if args.ab:
+                first = next(t for t in targets if t.name == "trunkline uvicorn")
+                targets.append(plain(stack, first, providers))
             for target in targets:  # warm-up: connections, caches, first-call paths
                 wrk(target, 64, 1)
             for round_ in range(args.rounds):
@@ -299,22 +326,32 @@ def report(targets: list[Target], proxy: Target | None, seconds: int, rounds: in
         f"{os.cpu_count()} cores shared by wrk, the upstream and the server"
     )
     head = (
-        f"{'target':<18} {'w':>2} {'req/s@64':>9} {'x nginx':>7} {'CPU us/req':>10} "
-        f"{'p50@1':>7} {'p99@1':>7} {'p50@64':>7} {'p99@64':>7} {'errors':>6}"
+        f"{'target':<20} {'w':>2} {'req/s@64':>9} {'spread':>6} {'x nginx':>7} "
+        f"{'CPU us/req':>10} {'best':>5} {'cores':>5} {'p50@1':>7} {'p99@1':>7} {'p50@64':>7} "
+        f"{'p99@64':>7} {'errors':>6}"
     )
     print(head)
     print("-" * len(head))
     base = median(proxy, 64, "rps") if proxy else None
     for t in targets:
         rps = median(t, 64, "rps")
-        ratio = f"{rps / base:7.2f}" if base else f"{'-':>7}"
+        shown = f"{rps / base:7.2f}" if base else f"{'-':>7}"
         errors = sum(run["errors"] for c in t.runs for run in t.runs[c])
+        all_rps = [run["rps"] for run in t.runs[64]]
+        spread = (max(all_rps) - min(all_rps)) / rps
         print(
-            f"{t.name:<18} {t.workers:>2} {rps:>9.0f} {ratio} {median(t, 64, 'cpu_us'):>10.1f} "
+            f"{t.name:<20} {t.workers:>2} {rps:>9.0f} {spread:>6.0%} {shown} "
+            f"{median(t, 64, 'cpu_us'):>10.1f} {min(r['cpu_us'] for r in t.runs[64]):>5.0f} "
+            f"{median(t, 64, 'cores'):>5.2f} "
             f"{median(t, 1, 'p50'):>7.3f} {median(t, 1, 'p99'):>7.3f} "
             f"{median(t, 64, 'p50'):>7.3f} {median(t, 64, 'p99'):>7.3f} {errors:>6.0f}"
         )
-    print("latencies in ms; CPU over the 64-connection cells")
+    print(
+        "latencies in ms; CPU over the 64-connection cells; cores = CPU seconds per second "
+        "(below 1 for one worker: it was not the bottleneck, or the machine was busy); "
+        "spread = (max - min) / median req/s over the rounds; best = the least CPU per request of "
+        "the rounds (other load only ever adds)"
+    )
     if not proxy:
         return
     print(

@@ -75,12 +75,11 @@ class GuardedProtocol(HttpToolsProtocol):
     _sweeper: ClassVar[asyncio.TimerHandle | None] = None
     _all: ClassVar[set[Any]] = set()
 
-    # Per connection: whether a request head is being read, its bytes so far, its header count,
-    # whether a body is being read, and when the current phase must end (None: no deadline).
-    _head_open = True
+    # Per connection: bytes of the request head read so far, when the current phase (head,
+    # body silence, lingering) must end (None: no deadline), when its last request began.
+    # Whether a head or a body is being read comes from uvicorn's cycle (``more_body``), so
+    # the hot path pays for one override (on_headers_complete) and no per-header callback.
     _head_seen = 0
-    _header_count = 0
-    _in_body = False
     _deadline: float | None = None
     _since = 0.0
     _refusal: tuple[int, bytes] | None = None
@@ -114,6 +113,10 @@ class GuardedProtocol(HttpToolsProtocol):
     def _busy(self) -> bool:
         return self.cycle is not None and not self.cycle.response_complete
 
+    def _reading_body(self) -> bool:
+        cycle = self.cycle
+        return cycle is not None and cycle.more_body and not cycle.response_complete
+
     @classmethod
     def _sweep(cls, loop: asyncio.AbstractEventLoop) -> None:
         cls._sweeper = loop.call_later(SWEEP_SECONDS, cls._sweep, loop)
@@ -122,7 +125,7 @@ class GuardedProtocol(HttpToolsProtocol):
             deadline = conn._deadline
             if deadline is None or deadline > now or not isinstance(conn, GuardedProtocol):
                 continue
-            if conn._in_body and not conn._lingering:
+            if not conn._lingering and conn._reading_body():
                 if conn.flow is not None and conn.flow.read_paused:
                     # We stopped reading (the app is slow), not the client: not its silence.
                     conn._deadline = now + cls.limits.body_timeout
@@ -143,15 +146,16 @@ class GuardedProtocol(HttpToolsProtocol):
             if self._head_seen > LINGER_BYTES:
                 self.transport.close()  # it keeps sending: no more courtesy
             return
-        if self._head_open:
-            if self._deadline is None:  # the first byte of a keep-alive connection's next request
+        cycle = self.cycle
+        if cycle is None or not cycle.more_body:  # a request head
+            if self._deadline is None:  # its first byte (on a kept-alive connection)
                 self._deadline = self.loop.time() + self.limits.header_timeout
             seen = self._head_seen + len(data)
             if seen > self.limits.max_header_bytes and not self._head_ends_in(data):
                 self._close_with(431, b"request header fields too large")
                 return
             self._head_seen = seen
-        elif self._in_body:
+        else:  # body bytes: the silence starts again
             self._deadline = self.loop.time() + self.limits.body_timeout
         try:
             self.parser.feed_data(data)
@@ -159,13 +163,13 @@ class GuardedProtocol(HttpToolsProtocol):
             self._unsupported_upgrade_warning()
             self._close_with(400, b"upgrade not supported")
         except httptools.HttpParserError:
-            if self._refusal is not None:
-                self._close_with(*self._refusal)
-            else:
-                self._close_with(400, b"invalid HTTP request")
+            self._close_with(*(self._refusal or (400, b"invalid HTTP request")))
             return
-        if self._in_body and self._deadline is None:
-            self._deadline = self.loop.time() + self.limits.body_timeout
+        if self._reading_body():
+            if self._deadline is None:  # the head ended in this data, the body did not
+                self._deadline = self.loop.time() + self.limits.body_timeout
+        elif self._head_seen == 0:
+            self._deadline = None  # nothing pending from this client
 
     def _head_ends_in(self, data: bytes) -> bool:
         """Whether the head ends within the cap (the cap counted from the head's first byte)."""
@@ -173,33 +177,16 @@ class GuardedProtocol(HttpToolsProtocol):
         end = data.find(b"\r\n\r\n", 0, max(0, room))
         return end >= 0
 
-    def on_message_begin(self) -> None:
-        super().on_message_begin()
-        self._header_count = 0
-
-    def on_header(self, name: bytes, value: bytes) -> None:
-        self._header_count += 1
-        if self._header_count > self.limits.max_headers:
+    def on_headers_complete(self) -> None:
+        # The head is bounded by max_header_bytes, so counting its fields here (not one callback
+        # per header) keeps memory bounded too.
+        if len(self.headers) > self.limits.max_headers:
             self._refusal = (431, b"too many request header fields")
             raise _Refused
-        super().on_header(name, value)
-
-    def on_headers_complete(self) -> None:
-        self._head_open = False
         self._head_seen = 0
-        self._in_body = True
         self._deadline = None
-        super().on_headers_complete()
-
-    def on_message_complete(self) -> None:
-        self._in_body = False
-        self._head_open = True
-        self._deadline = None
-        super().on_message_complete()
-
-    def on_response_complete(self) -> None:
         self._since = self.loop.time()
-        super().on_response_complete()
+        super().on_headers_complete()
 
     def _close_with(self, status: int, reason: bytes) -> None:
         """Answer ``status`` if no response is under way on this connection, then close."""
