@@ -9,6 +9,7 @@ out of file descriptors. This subclass adds:
 - a request head cap (line + headers, ``max_header_bytes``) and a header count cap → 431;
 - a head deadline from connect / from the first byte of the next request → close;
 - a body deadline: the longest silence while a body arrives → 408 and close;
+- one write per response (head and body together) instead of uvicorn's two;
 - a connection cap: at the cap a new connection replaces the longest-waiting connection that has
   no request in flight (so thousands of slow sockets cannot lock real clients out), or is
   closed when every connection is busy.
@@ -56,6 +57,45 @@ class Limits:
         return max(16, min(self.max_connections, soft - FD_HEADROOM, soft * 3 // 4))
 
 
+class _Corked:
+    """The transport as a response sees it: writes made in one event-loop turn go out in one
+    ``write`` (uvicorn writes a response's head and body separately: two syscalls, two
+    segments). Flushed on the next turn, before any close."""
+
+    __slots__ = ("_flush_handle", "_loop", "_parts", "transport")
+
+    def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
+        self.transport = transport
+        self._loop = loop
+        self._parts: list[bytes] = []
+        self._flush_handle: asyncio.Handle | None = None
+
+    def write(self, data: bytes) -> None:
+        self._parts.append(data)
+        if self._flush_handle is None:
+            self._flush_handle = self._loop.call_soon(self.flush)
+
+    def flush(self) -> None:
+        if self._flush_handle is not None:
+            self._flush_handle.cancel()
+            self._flush_handle = None
+        if self._parts:
+            data = self._parts[0] if len(self._parts) == 1 else b"".join(self._parts)
+            self._parts.clear()
+            if not self.transport.is_closing():
+                self.transport.write(data)
+
+    def close(self) -> None:
+        self.flush()
+        self.transport.close()
+
+    def is_closing(self) -> bool:
+        return self.transport.is_closing()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.transport, name)
+
+
 class _Refused(Exception):
     """Raised from a parser callback to stop parsing; data_received answers."""
 
@@ -84,9 +124,11 @@ class GuardedProtocol(HttpToolsProtocol):
     _since = 0.0
     _refusal: tuple[int, bytes] | None = None
     _lingering = False
+    _cork: _Corked | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
+        self._cork = _Corked(transport, self.loop)
         now = self.loop.time()
         self._since = now
         self._deadline = now + self.limits.header_timeout
@@ -107,7 +149,7 @@ class GuardedProtocol(HttpToolsProtocol):
                 victim = conn
         if victim is None:
             return False
-        victim.transport.close()
+        victim._shut()
         return True
 
     def _busy(self) -> bool:
@@ -132,10 +174,23 @@ class GuardedProtocol(HttpToolsProtocol):
                     continue
                 conn._close_with(408, b"request body timed out")
             else:
-                conn.transport.close()
+                conn._shut()
+
+    def _shut(self) -> None:
+        """Close, after any response still corked."""
+        if self._cork is not None:
+            self._cork.flush()
+        self.transport.close()
+
+    def shutdown(self) -> None:
+        if self._cork is not None:
+            self._cork.flush()  # uvicorn closes finished connections straight away
+        super().shutdown()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._deadline = None
+        if self._cork is not None:
+            self._cork._parts.clear()
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
@@ -187,11 +242,15 @@ class GuardedProtocol(HttpToolsProtocol):
         self._deadline = None
         self._since = self.loop.time()
         super().on_headers_complete()
+        if self.cycle is not None:
+            self.cycle.transport = self._cork  # type: ignore[assignment]
 
     def _close_with(self, status: int, reason: bytes) -> None:
         """Answer ``status`` if no response is under way on this connection, then close."""
         if self.transport.is_closing() or self._lingering:
             return
+        if self._cork is not None:
+            self._cork.flush()  # a finished response still waiting goes first
         cycle = self.cycle
         answered = False
         if cycle is None or cycle.response_complete or not cycle.response_started:
