@@ -164,3 +164,21 @@ def test_workers_on_postgres_and_redis(
     finally:
         proc.stop()
     assert proc.proc is not None and proc.proc.returncode == 0
+
+
+async def test_workers_without_redis_split_each_limit() -> None:
+    """Two workers on one node, no Redis: each may start half of a provider's limit, so
+    together they never exceed it."""
+    from trunkline.catalogue import RateLimit
+    from trunkline.errors import Throttled
+    from trunkline.gateway.throttle import LocalThrottle
+
+    limits = [RateLimit(requests=10, per_seconds=60)]
+    worker = LocalThrottle(0, share=2)
+    for _ in range(5):
+        await worker.acquire("cred", limits)
+    with pytest.raises(Throttled):
+        await worker.acquire("cred", limits)
+    single = LocalThrottle(0)
+    for _ in range(10):
+        await single.acquire("cred", limits)
