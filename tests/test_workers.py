@@ -182,3 +182,25 @@ async def test_workers_without_redis_split_each_limit() -> None:
     single = LocalThrottle(0)
     for _ in range(10):
         await single.acquire("cred", limits)
+
+
+def test_granian_workers(data_dir: Path, echo: tuple[str, object]) -> None:
+    """granian: each worker binds its own SO_REUSEPORT socket under the same supervisor."""
+    env = {**upstream_env(echo[0]), "TRUNKLINE_SERVER": "granian"}
+    proc = start(data_dir, env)
+    try:
+        pids = workers_of(proc)
+        assert len(pids) == 2
+        r = httpx.post(proc.url + "/connections", headers=proc.headers(), json=QUO)
+        assert r.status_code == 201
+        for _ in range(10):
+            assert httpx.get(proc.url + "/quo/v1/echo", headers=proc.headers()).status_code == 200
+        assert proc.proc is not None
+        proc.proc.send_signal(signal.SIGTERM)
+        assert proc.proc.wait(30) == 0
+        deadline = time.monotonic() + 5
+        while any(alive(p) for p in pids) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not any(alive(p) for p in pids)
+    finally:
+        proc.stop()
