@@ -265,3 +265,13 @@ def test_2000_slow_sockets_under_1024_fds_do_not_lock_clients_out(
     assert opened[0] >= 2000
     assert 600 < fds < 1024, fds  # the attack filled the slots; the fd limit held
     assert answered >= 40 and failed <= answered // 20, (answered, failed, fds)
+
+
+def test_an_h2c_upgrade_is_served_as_http11(server: TrunklineProcess) -> None:
+    """``curl --http2`` on http:// asks for h2c: the request is answered as HTTP/1.1."""
+    with connect(server) as sock:
+        sock.sendall(
+            b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings, close\r\n"
+            b"Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n"
+        )
+        assert status_of(read_all(sock)) == 200

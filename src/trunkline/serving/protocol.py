@@ -215,8 +215,12 @@ class GuardedProtocol(HttpToolsProtocol):
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserUpgrade:
-            self._unsupported_upgrade_warning()
-            self._close_with(400, b"upgrade not supported")
+            # As uvicorn: a WebSocket upgrade is handed over, any other (h2c) is ignored and the
+            # request served as HTTP/1.1.
+            if self._should_upgrade():
+                self.handle_websocket_upgrade()
+            else:
+                self._unsupported_upgrade_warning()
         except httptools.HttpParserError:
             self._close_with(*(self._refusal or (400, b"invalid HTTP request")))
             return
