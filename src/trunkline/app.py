@@ -105,7 +105,7 @@ class Trunkline:
             newest_default=settings.default_connection == "newest",
         )
         self.redis: Redis | None = None
-        throttle: Throttle = LocalThrottle(settings.throttle_wait)
+        throttle: Throttle = LocalThrottle(settings.throttle_wait, share=settings.workers)
         if settings.redis_url is not None:
             self.redis = Redis.from_url(settings.redis_url.get_secret_value())
             throttle = RedisThrottle(self.redis, settings.throttle_wait)

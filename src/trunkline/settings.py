@@ -28,7 +28,51 @@ class Settings(BaseSettings):
     port: int = Field(default=DEFAULT_PORT, ge=0, le=65535, description="Port to listen on.")
     server: Literal["uvicorn", "granian"] = Field(
         default="uvicorn",
-        description="HTTP server `trunkline serve` runs on (both in-process, one worker).",
+        description="HTTP server `trunkline serve` runs on. uvicorn (httptools) enforces every "
+        "inbound limit below; granian enforces only the header caps and the header timeout (see "
+        "docs/performance.md).",
+    )
+    workers: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="Worker processes serving the one port (pre-forked, shared socket). A "
+        "worker that dies is replaced. Per-worker: caches and, without Redis, provider rate "
+        "limits (each worker gets 1/N of every limit).",
+    )
+    max_header_bytes: int = Field(
+        default=32 * 1024,
+        ge=1024,
+        description="Largest request head (request line and headers) accepted; larger: 431.",
+    )
+    max_headers: int = Field(
+        default=100, ge=8, description="Most request header fields accepted; more: 431."
+    )
+    header_timeout: float = Field(
+        default=10.0,
+        gt=0,
+        description="Seconds a client has to send a whole request head once it starts one (or "
+        "once it connects); slower (slowloris): the connection is closed.",
+    )
+    body_timeout: float = Field(
+        default=30.0,
+        gt=0,
+        description="Longest silence (seconds) while a request body is being received; "
+        "longer: 408 (or a close) and nothing more is forwarded.",
+    )
+    keep_alive_timeout: float = Field(
+        default=15.0, gt=0, description="Seconds an idle keep-alive connection stays open."
+    )
+    max_connections: int = Field(
+        default=4096,
+        ge=16,
+        description="Most open client connections per worker (also held under the open-file "
+        "limit). At the cap a new connection replaces the longest-waiting idle one.",
+    )
+    shutdown_timeout: float = Field(
+        default=10.0,
+        ge=0,
+        description="Seconds a stopping worker lets in-flight requests finish (SIGTERM).",
     )
     public_url: str | None = Field(
         default=None,

@@ -7,7 +7,8 @@ sliding windows like the providers do: a request may start once fewer than N req
 the window before it. A request that must wait reserves its future start time, so waiters are
 served in order. A small margin absorbs the network delay between us and the provider's clock.
 
-``LocalThrottle`` keeps the windows in this process; ``RedisThrottle`` shares them between
+``LocalThrottle`` keeps the windows in this process (with N workers and no Redis, each keeps 1/N
+of every limit); ``RedisThrottle`` shares them between
 replicas (``TRUNKLINE_REDIS_URL``).
 """
 
@@ -61,8 +62,9 @@ class Throttle(Protocol):
 class _Window:
     __slots__ = ("limit", "span", "starts")
 
-    def __init__(self, limit: RateLimit) -> None:
-        self.limit = limit.requests
+    def __init__(self, limit: RateLimit, share: int = 1) -> None:
+        # ``share`` processes enforce the same limit apart: each may use 1/share of it.
+        self.limit = max(1, limit.requests // share)
         self.span = limit.per_seconds + margin(limit)
         self.starts: deque[float] = deque()
 
@@ -81,9 +83,12 @@ class _Window:
 
 
 class LocalThrottle:
-    def __init__(self, max_wait: float) -> None:
+    def __init__(self, max_wait: float, share: int = 1) -> None:
+        """``share``: how many worker processes enforce the same limits without Redis; each
+        keeps 1/share of every limit, so together they never exceed it."""
         self.max_wait = max_wait
         self.stats = ThrottleStats()
+        self.share = share
         self._windows: dict[tuple[str, int], _Window] = {}
 
     async def acquire(self, key: str, limits: Sequence[RateLimit]) -> None:
@@ -106,7 +111,7 @@ class LocalThrottle:
     def _window(self, key: str, index: int, limit: RateLimit) -> _Window:
         window = self._windows.get((key, index))
         if window is None:
-            window = self._windows[(key, index)] = _Window(limit)
+            window = self._windows[(key, index)] = _Window(limit, self.share)
         return window
 
 

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -24,6 +25,7 @@ class TrunklineProcess:
         env: dict[str, str] | None = None,
         args: list[str] | None = None,
         port: int | None = None,
+        preexec: Callable[[], None] | None = None,
     ) -> None:
         self.data_dir = data_dir
         self.port = port or free_port()
@@ -31,6 +33,7 @@ class TrunklineProcess:
         inherited = {k: v for k, v in os.environ.items() if not k.startswith("TRUNKLINE_")}
         self.env = {**inherited, "TRUNKLINE_CACHE_TTL": "0", **(env or {})}
         self.args = args or []
+        self.preexec = preexec  # runs in the child before exec (e.g. to lower its rlimits)
         self.proc: subprocess.Popen[bytes] | None = None
         self.stdout_path = data_dir.parent / f"{data_dir.name}-{self.port}.out"
         self.stderr_path = data_dir.parent / f"{data_dir.name}-{self.port}.err"
@@ -51,6 +54,7 @@ class TrunklineProcess:
                 stdout=out,
                 stderr=err,
                 env=self.env,
+                preexec_fn=self.preexec,
             )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

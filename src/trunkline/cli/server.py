@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import socket
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -16,6 +17,8 @@ from trunkline.bootstrap import prepare
 from trunkline.cli.output import errors
 from trunkline.errors import ConfigError
 from trunkline.sandbox import BUILTIN_SANDBOXES
+from trunkline.serving.protocol import Limits, protocol_class
+from trunkline.serving.workers import Supervisor, bind
 from trunkline.settings import DEFAULT_PORT, Settings
 
 DataDir = Annotated[
@@ -38,12 +41,23 @@ def serve(
     no_sandbox: Annotated[
         bool, typer.Option("--no-sandbox", help="Do not mount sandboxes.")
     ] = False,
+    workers: Annotated[
+        int | None, typer.Option(help="Worker processes on the one port (default 1).")
+    ] = None,
 ) -> None:
-    """Run everything in one process: control API, connect page, gateway and sandboxes."""
+    """Run everything: control API, connect page, gateway and sandboxes (in each worker)."""
     settings = settings_from(
-        host=host, port=port, data_dir=data_dir, sandbox=False if no_sandbox else None
+        host=host,
+        port=port,
+        data_dir=data_dir,
+        sandbox=False if no_sandbox else None,
+        workers=workers,
     )
     logs.configure(settings.log_level)
+    if settings.workers > 1 and settings.sandbox:
+        # Each worker would run its own copy of every sandbox, all writing one state file.
+        errors.print("[red]cannot start:[/red] --workers above 1 needs --no-sandbox")
+        raise typer.Exit(2)
     from trunkline.app import create_app
 
     try:
@@ -65,7 +79,14 @@ def serve(
             )
     if app.sandboxes:
         print(f"sandboxes: {', '.join(app.sandboxes)} (mounted at /sandbox/<app>)", flush=True)
-    _run(app, settings.host, settings.port, settings.server)
+    if settings.workers > 1 and settings.database_url is None:
+        print(
+            f"{settings.workers} workers on one SQLite node: caches are per worker and each "
+            f"keeps 1/{settings.workers} of every provider rate limit"
+            + ("" if settings.redis_url else " (set TRUNKLINE_REDIS_URL to share them)"),
+            flush=True,
+        )
+    _run(app, settings.host, settings.port, settings)
 
 
 def sandbox(
@@ -92,42 +113,96 @@ def sandbox(
     print(f"{app_name} sandbox on http://{host}:{port}", flush=True)
     for name, value in spec.credentials.items():
         print(f"  {name}: {value}", flush=True)
-    _run(spec.create_app(config), host, port, settings.server)
+    _run(spec.create_app(config), host, port, settings.model_copy(update={"workers": 1}))
 
 
-def _run(app: Any, host: str, port: int, server: str) -> None:
+def _run(app: Any, host: str, port: int, settings: Settings) -> None:
     # Startup objects live as long as the process: keep the cyclic GC from rescanning them, and
-    # let it run less often (each proxied request allocates many short-lived objects).
+    # let it run less often (each proxied request allocates many short-lived objects). Frozen
+    # before any fork, they also stay shared copy-on-write between workers.
     gc.collect()
     gc.freeze()
     gc.set_threshold(50_000, 20, 100)
-    if server == "granian":
-        _run_granian(app, host, port)
+    if settings.server == "granian":
+        if settings.workers == 1:
+            _run_granian(app, host, port, settings)
+            return
+
+        def granian_worker(_index: int, _sock: socket.socket | None) -> None:
+            _run_granian(app, host, port, settings)  # each binds its own SO_REUSEPORT socket
+
+        print(f"{settings.workers} workers", flush=True)
+        supervisor = Supervisor(settings.workers, None, granian_worker, settings.shutdown_timeout)
+        sys.exit(supervisor.run())
+    if settings.workers == 1:
+        server = uvicorn.Server(_uvicorn_config(app, host, port, settings))
+        try:
+            server.run()
+        except (OSError, SystemExit) as exc:
+            errors.print(f"[red]server stopped:[/red] {exc}")
+            sys.exit(1)
+        if not server.started:
+            sys.exit(1)  # uvicorn logged why (the port is taken, most often)
         return
     try:
-        uvicorn.run(
-            app,
-            host=host,
-            port=port,
-            log_level="warning",
-            access_log=False,
-            server_header=False,
-            date_header=True,
-            lifespan="on",
-            timeout_graceful_shutdown=5,
-        )
-    except (OSError, SystemExit) as exc:
-        errors.print(f"[red]server stopped:[/red] {exc}")
-        sys.exit(1)
+        sock = bind(host, port)
+    except OSError as exc:
+        errors.print(f"[red]cannot listen on {host}:{port}:[/red] {exc}")
+        raise typer.Exit(1) from None
+
+    def work(index: int, sock: socket.socket | None) -> None:
+        # Which worker answered, for operators and tests; no PID or host detail leaks.
+        config = _uvicorn_config(app, host, port, settings, [("trunkline-worker", str(index))])
+        server = uvicorn.Server(config)
+        server.run(sockets=[sock] if sock else None)
+        if not server.started:
+            sys.exit(1)  # its lifespan failed; the supervisor replaces it or gives up
+
+    print(f"{settings.workers} workers", flush=True)
+    sys.exit(Supervisor(settings.workers, sock, work, settings.shutdown_timeout).run())
 
 
-def _run_granian(app: Any, host: str, port: int) -> None:
-    """Granian (a Rust HTTP server) embedded in this process: the fastest we measured for the
-    proxy's hot path, and a kill of this process leaves no worker behind."""
+def _uvicorn_config(
+    app: Any, host: str, port: int, settings: Settings, headers: list[tuple[str, str]] | None = None
+) -> uvicorn.Config:
+    """uvicorn on httptools with trunkline's inbound limits (trunkline/serving/protocol.py)."""
+    limits = Limits(
+        max_header_bytes=settings.max_header_bytes,
+        max_headers=settings.max_headers,
+        header_timeout=settings.header_timeout,
+        body_timeout=settings.body_timeout,
+        max_connections=settings.max_connections,
+    )
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        http=protocol_class(limits),
+        log_level="warning",
+        access_log=False,
+        server_header=False,
+        date_header=True,
+        # X-Forwarded-* are read by the code that needs them (TRUNKLINE_TRUSTED_PROXY); uvicorn's
+        # middleware would rewrite every request's scope for nothing.
+        proxy_headers=False,
+        headers=headers or [],
+        lifespan="on",
+        backlog=2048,
+        timeout_keep_alive=max(1, round(settings.keep_alive_timeout)),
+        timeout_graceful_shutdown=max(1, round(settings.shutdown_timeout)),
+    )
+
+
+def _run_granian(app: Any, host: str, port: int, settings: Settings) -> None:
+    """Granian (a Rust HTTP server) embedded in this process (one per worker). hyper enforces the
+    head size and count caps and the header timeout; it takes a request with Content-Length and
+    Transfer-Encoding as chunked (dropping the length) rather than refusing it, and has no
+    connection cap or body timeout (docs/performance.md)."""
     import signal
 
     import uvloop
     from granian.constants import Interfaces
+    from granian.http import HTTP1Settings
     from granian.server.embed import Server
 
     server = Server(
@@ -137,7 +212,13 @@ def _run_granian(app: Any, host: str, port: int) -> None:
         interface=Interfaces.ASGI,
         websockets=False,
         log_enabled=False,
-        backlog=1024,
+        backlog=2048,
+        backpressure=settings.max_connections,
+        http1_settings=HTTP1Settings(
+            header_read_timeout=int(settings.header_timeout * 1000),
+            # hyper's read buffer bounds the head; it refuses less than 8 KiB.
+            max_buffer_size=max(8192, settings.max_header_bytes),
+        ),
     )
 
     async def main() -> None:

@@ -1,0 +1,1 @@
+"""How ``trunkline serve`` meets the network: inbound limits, workers (docs/performance.md)."""
