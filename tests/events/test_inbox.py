@@ -162,3 +162,42 @@ async def test_postgres_listen_wakes_another_replica(pg_url: str) -> None:
     finally:
         await listener.stop()
         await engine.dispose()
+
+
+@pytest.mark.redis
+async def test_redis_pubsub_wakes_another_replica(tmp_path: Path) -> None:
+    """With Redis configured, a waiter on one replica wakes on another's insert at once."""
+    from redis.asyncio import Redis
+
+    from trunkline.events.notify import RedisNotifier
+
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'shared.db'}")
+    await migrate(engine)
+    maker = sessions(engine)
+    async with maker() as db, db.begin():
+        owner = (await accounts.create_account(db, "redis")).id
+    me = Caller(owner, "k", Mode.TEST)
+    redis_a, redis_b = (
+        Redis.from_url("redis://127.0.0.1:6379/0"),
+        Redis.from_url("redis://127.0.0.1:6379/0"),
+    )
+    writer_notes, reader_notes = RedisNotifier(redis_a, recheck=30), RedisNotifier(redis_b, 30)
+    await writer_notes.start()
+    await reader_notes.start()
+    writer = EventService(maker, writer_notes, dialect="sqlite", retention_days=30)
+    reader = EventService(maker, reader_notes, dialect="sqlite", retention_days=30)
+    try:
+        await asyncio.sleep(0.2)
+        waiter = asyncio.create_task(reader.wait_page(me, Filters(), None, 10, 20))
+        await asyncio.sleep(0.3)
+        started = time.monotonic()
+        await record(writer, source(me), "via-redis")
+        rows, _ = await asyncio.wait_for(waiter, 10)
+        assert [r.dedupe_key for r in rows] == ["via-redis"]
+        assert time.monotonic() - started < 1.0
+    finally:
+        await writer_notes.stop()
+        await reader_notes.stop()
+        await redis_a.aclose()
+        await redis_b.aclose()
+        await engine.dispose()
