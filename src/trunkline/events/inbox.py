@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, text
+from sqlalchemy import delete, or_, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -261,10 +261,6 @@ class EventService:
         if row is None or row.account_id != caller.account_id or row.mode != caller.mode.value:
             raise NotFound(f"event {event_id[:64]} not found", code="event_not_found")
         return row
-
-    async def count(self) -> int:
-        async with self.sessions() as db:
-            return int(await db.scalar(select(func.count()).select_from(Event)) or 0)
 
 
 # A sentinel the stream turns into a keep-alive comment.

@@ -16,8 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from trunkline.control.http import JSON
-from trunkline.errors import PayloadTooLarge
+from trunkline.control.http import JSON, read_limited
 from trunkline.events.ingest import Delivery, Ingest
 
 
@@ -37,20 +36,6 @@ def public_url(request: Request, base_url: str, trusted_proxy: bool) -> str:
     if root and not path.startswith(root):
         path = root + path
     return origin + path + (f"?{query}" if query else "")
-
-
-async def read_limited(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise PayloadTooLarge(f"webhook body exceeds {limit} bytes")
-    parts: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLarge(f"webhook body exceeds {limit} bytes")
-        parts.append(chunk)
-    return b"".join(parts)
 
 
 def routes(ingest: Ingest, base_url: str, trusted_proxy: bool, max_body: int) -> list[BaseRoute]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterable, AsyncIterator
+from collections.abc import AsyncIterator
 from urllib.parse import urlsplit
 
 from trunkline.transport.base import Body, Headers
@@ -60,7 +60,6 @@ class PoolUpstream:
         parts = urlsplit(url)
         origin = f"{parts.scheme}://{parts.netloc}"
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        sent: bytes | AsyncIterable[bytes] | None = body
         async with contextlib.AsyncExitStack() as stack:
             if timeout is not None:
                 await stack.enter_async_context(asyncio.timeout(timeout))
@@ -69,7 +68,7 @@ class PoolUpstream:
                 origin,
                 target.encode("latin-1"),
                 headers,
-                body=sent,
+                body=body,
                 share_key=share_key,
             )
             async with raw:
