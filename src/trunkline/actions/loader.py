@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
 from pydantic import ValidationError
 
 from trunkline.client._action_models import Action, ActionFile
@@ -22,6 +24,13 @@ def load_file(path: Path) -> ActionFile:
         raise ConfigError(f"cannot read action file {path}: {exc}") from exc
     except ValidationError as exc:
         raise ConfigError(f"invalid action file {path}:\n{exc}") from exc
+    for action in parsed.actions:
+        try:
+            Draft202012Validator.check_schema(action.input)
+        except SchemaError as exc:
+            raise ConfigError(
+                f"{path}: {action.name}: invalid input schema: {exc.message}"
+            ) from exc
     if parsed.app != path.stem:
         raise ConfigError(f"{path}: app {parsed.app!r} must match the file name")
     return parsed

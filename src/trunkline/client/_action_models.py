@@ -6,8 +6,9 @@ a JSON Schema for the input, hints) and how the runner turns an input into gatew
 an input (or context) value and ``{name}`` inside paths; a key whose value is absent is left out.
 
 It lives in the SDK (which reads the generated ``_catalogue.json``, no YAML); the server's
-loader (``trunkline.actions``) reads the YAML files into the same model. Input schemas are
-checked against the JSON Schema meta-schema when ``jsonschema`` is installed (always on a server).
+loader (``trunkline.actions``) reads the YAML files into the same model and also checks each
+input against the JSON Schema meta-schema. Inputs may use only the keywords the SDK's own
+validator checks (``_validation.py``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from trunkline.client._template import names as _dollar_vars
+from trunkline.client._validation import unsupported
 
 ActionName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]*\.[a-z][a-z0-9_]*$")]
 VarName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
@@ -131,7 +133,9 @@ class Action(Strict):
     @field_validator("input")
     @classmethod
     def _schema(cls, value: dict[str, Any]) -> dict[str, Any]:
-        _check_schema(value)
+        unknown = unsupported(value)
+        if unknown:
+            raise ValueError(f"input uses JSON Schema keywords the runner cannot check: {unknown}")
         if value.get("type") != "object":
             raise ValueError("input must be a JSON Schema of type object")
         value.setdefault("properties", {})
@@ -200,14 +204,6 @@ class Action(Strict):
                 "One is generated (and returned) when omitted.",
             }
         return schema
-
-
-def _check_schema(schema: dict[str, Any]) -> None:
-    try:
-        from jsonschema import Draft202012Validator
-    except ImportError:  # the SDK on its own: the catalogue was checked when generated
-        return
-    Draft202012Validator.check_schema(schema)
 
 
 class ActionFile(Strict):

@@ -26,6 +26,7 @@ from trunkline.client._action_models import Action, Pagination, Request
 from trunkline.client._errors import ActionError, error_from_response
 from trunkline.client._models import Connection
 from trunkline.client._template import dig, fill, fill_path, texts
+from trunkline.client._validation import first_problem
 
 if TYPE_CHECKING:
     from trunkline.client._client import AsyncTrunkline, Trunkline
@@ -247,33 +248,12 @@ class _Steps:
 
 
 def validated(action: Action, arguments: Mapping[str, Any]) -> dict[str, Any]:
-    """The input without its None values, checked against the action's schema: fully with
-    ``jsonschema`` when it is installed, else names and required keys (the provider checks
-    the rest and its 4xx comes back as an ``ActionError``)."""
+    """The input without its None values, checked against the action's schema."""
     args = {k: v for k, v in arguments.items() if v is not None}
-    schema = action.input_schema()
-    try:
-        from jsonschema import Draft202012Validator
-    except ImportError:
-        problem = _basic_problem(schema, args)
-    else:
-        errors = Draft202012Validator(schema).iter_errors(args)
-        first = min(errors, key=lambda e: list(e.absolute_path), default=None)
-        problem = None
-        if first is not None:
-            where = "/".join(str(p) for p in first.absolute_path) or "input"
-            problem = f"{where}: {first.message}"
+    problem = first_problem(action.input_schema(), args)
     if problem:
         raise ActionError(f"invalid input for {action.name}: {problem}")
     return args
-
-
-def _basic_problem(schema: dict[str, Any], args: dict[str, Any]) -> str | None:
-    unknown = sorted(set(args) - set(schema["properties"]))
-    if unknown:
-        return f"input: Additional properties are not allowed ({', '.join(unknown)})"
-    missing = [name for name in schema.get("required", []) if name not in args]
-    return f"input: {missing[0]!r} is a required property" if missing else None
 
 
 def _next_cursor(pages: Pagination, answer: Any, current: str | None, size: int) -> str | None:
