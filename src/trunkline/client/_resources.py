@@ -34,13 +34,14 @@ class QuoMessage(ProviderModel):
 
 
 class QuoCall(ProviderModel):
-    """A Quo call (v1 ``GET /v1/calls/{id}`` and the dated ``GET /calls``)."""
+    """A Quo call (v1 ``GET /v1/calls/{id}`` and the dated ``GET /calls``). ``participants``
+    are E.164 numbers in v1 and ``{"phoneNumber", "actorId"}`` objects in the dated API."""
 
     id: str
     phone_number_id: str | None = Field(default=None, alias="phoneNumberId")
     direction: str
     status: str
-    participants: list[str]
+    participants: list[str | dict[str, Any]]
     duration: int | None = None
     user_id: str | None = Field(default=None, alias="userId")
     created_at: datetime = Field(alias="createdAt")
