@@ -29,6 +29,7 @@ from trunkline.client._runner import Send, plan, run_async, run_sync
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_MAX_RETRIES = 2
 CONNECTION_HEADER = "Maton-Connection"
+CURSOR_PAGE = 100
 
 
 def _params(**values: Any) -> dict[str, Any]:
@@ -229,6 +230,15 @@ class _Events:
     def get(self, event_id: str) -> Event:
         body = self._client._control("GET", f"/events/{event_id}")
         return Event.model_validate(body["event"])
+
+    def cursor(self, *, type: str | None = None, app: str | None = None) -> str:
+        """The cursor after the newest event: ``wait(after=...)`` from it sees only new ones."""
+        cursor: str | None = None
+        while True:
+            page = self.list(type=type, app=app, after=cursor, limit=CURSOR_PAGE)
+            cursor = page.next_cursor
+            if len(page.events) < CURSOR_PAGE:
+                return cursor
 
     def stream(
         self, *, type: str | None = None, app: str | None = None, after: str | None = None
@@ -456,6 +466,14 @@ class _AsyncEvents:
     async def get(self, event_id: str) -> Event:
         body = await self._client._control("GET", f"/events/{event_id}")
         return Event.model_validate(body["event"])
+
+    async def cursor(self, *, type: str | None = None, app: str | None = None) -> str:
+        cursor: str | None = None
+        while True:
+            page = await self.list(type=type, app=app, after=cursor, limit=CURSOR_PAGE)
+            cursor = page.next_cursor
+            if len(page.events) < CURSOR_PAGE:
+                return cursor
 
     async def stream(
         self, *, type: str | None = None, app: str | None = None, after: str | None = None
