@@ -23,6 +23,7 @@ class Answer:
     status: int
     headers: dict[str, str] = field(default_factory=dict)
     code: str = "scripted"
+    body: Any = None  # for a 2xx; the default says which attempt answered
 
 
 RESET = "reset"
@@ -78,7 +79,7 @@ class _Handler(BaseHTTPRequestHandler):
             error = {"code": step.code, "message": f"scripted {step.status}", "status": step.status}
             payload: Any = {"error": {**error, "request_id": f"req_body_{number}"}}
         else:
-            payload = {"ok": True, "attempt": number}
+            payload = step.body if step.body is not None else {"ok": True, "attempt": number}
         data = json.dumps(payload).encode()
         self.send_response(step.status)
         self.send_header("Content-Type", "application/json")
