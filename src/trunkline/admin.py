@@ -35,6 +35,15 @@ async def _store(settings: Settings, write: bool = False) -> AsyncIterator[Async
         await engine.dispose()
 
 
+async def migrate_store(settings: Settings) -> None:
+    """``trunkline migrate``: the schema brought up to date, nothing else created."""
+    engine = make_engine(settings.store_url)
+    try:
+        await migrate(engine)
+    finally:
+        await engine.dispose()
+
+
 @dataclass(frozen=True)
 class AccountRow:
     id: str
