@@ -52,7 +52,7 @@ class AccountRow:
 
 
 async def create_account(settings: Settings, name: str) -> AccountRow:
-    await prepare(settings)
+    await prepare(settings, first_account=False)
     async with _store(settings, write=True) as db:
         row = await accounts.create_account(db, name)
         return AccountRow(row.id, row.name, row.created_at.isoformat())
@@ -75,7 +75,7 @@ async def rename_account(settings: Settings, name_or_id: str, new_name: str) -> 
 async def create_key(
     settings: Settings, name: str = "", account: str | None = None, mode: Mode | None = None
 ) -> accounts.IssuedKey:
-    start = await prepare(settings)
+    start = await prepare(settings, first_account=account is None)
     async with _store(settings, write=True) as db:
         owner = (await accounts.account(db, account)).id if account else start.account_id
         return await accounts.issue_key(db, owner, mode or default_mode(settings), name)
