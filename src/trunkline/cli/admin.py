@@ -33,10 +33,7 @@ AccountOption = Annotated[
 
 def migrate(data_dir: DataDir = None) -> None:
     """Bring the database schema up to date, then exit (every start does this too)."""
-    settings = settings_from(data_dir=data_dir)
-    if settings.database_url is None:
-        settings.resolved_data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    _run(tasks.migrate_store(settings))
+    _run(tasks.migrate_store(settings_from(data_dir=data_dir)))
     print("schema is up to date")
 
 
@@ -125,12 +122,16 @@ def vault_rotate(data_dir: DataDir = None, json: JsonFlag = False) -> None:
     summary = {
         "primary_key": result.new_kid,
         "reencrypted": result.reencrypted,
+        "signing_secrets": result.signing_secrets,
         "key_ids": result.key_ids,
     }
     if wants_json(json):
         emit_json(summary)
     else:
-        print(f"rotated: {result.reencrypted} credentials now under key {result.new_kid}")
+        print(
+            f"rotated: {result.reencrypted} credentials and {result.signing_secrets} signing "
+            f"secrets now under key {result.new_kid}"
+        )
 
 
 @vault.command("new-key")

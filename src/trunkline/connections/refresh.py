@@ -23,6 +23,7 @@ answers 424 and says how to reconnect.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import secrets
 import time
@@ -113,7 +114,8 @@ class TokenRefresher:
         except TokenRefused as exc:
             return await self._refused(conn, provider, holder, exc)
         except BaseException:
-            await asyncio.shield(self._settle(conn.id, holder))  # free the lease for the next try
+            with contextlib.suppress(Exception):  # else the lease runs out by itself
+                await asyncio.shield(self._settle(conn.id, holder))  # free it for the next try
             raise
         if not await self._settle(conn.id, holder, credential=self.vault.encrypt(fresh, conn.id)):
             # Only if this process stalled past the lease: the token still serves this request.
