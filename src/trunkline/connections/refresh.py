@@ -117,7 +117,8 @@ class TokenRefresher:
             with contextlib.suppress(Exception):  # else the lease runs out by itself
                 await asyncio.shield(self._settle(conn.id, holder))  # free it for the next try
             raise
-        if not await self._settle(conn.id, holder, credential=self.vault.encrypt(fresh, conn.id)):
+        sealed = self.vault.encrypt(fresh, conn.id)
+        if not await self._settle(conn.id, holder, credential=sealed, updated_at=now()):
             # Only if this process stalled past the lease: the token still serves this request.
             log.warning("oauth refresh lease lost", extra={"fields": {"connection": conn.id}})
         self._log(conn, "refreshed")
