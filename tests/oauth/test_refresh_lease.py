@@ -21,11 +21,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from tests.support.servers import serve_asgi
+from tests.support.servers import free_port, serve_asgi
 from trunkline import accounts
 from trunkline.app import Trunkline
 from trunkline.connections.refresh import TokenRefresher
 from trunkline.enums import Mode
+from trunkline.errors import CredentialsExpired, UpstreamUnavailable
 from trunkline.lifespan import run_lifespan
 from trunkline.settings import Settings
 from trunkline.store import Connection
@@ -219,3 +220,31 @@ async def test_a_dead_holders_lease_runs_out_and_the_next_caller_refreshes(
         assert refresher.outcomes == {"refreshed": 1}
         credentials, holder = await stored(following, conn_id)
         assert credentials["access_token"] == "a1" and holder is None
+
+
+async def test_a_refused_or_failed_token_call_frees_the_lease(
+    pg_url: str, endpoint: tuple[TokenEndpoint, str], tmp_path: Path
+) -> None:
+    stand_in, url = endpoint
+    async with (
+        server(pg_url, url, tmp_path / "up") as app,
+        server(pg_url, f"http://127.0.0.1:{free_port()}", tmp_path / "down") as unreachable,
+    ):
+        conn_id = await oauth_connection(app)
+        provider = app.catalogue.providers["ringcentral"]
+        # The provider cannot be reached: a retryable error, the connection stays ACTIVE.
+        with pytest.raises(UpstreamUnavailable):
+            await TokenRefresher(unreachable.services.connections).refresh(conn_id, provider, "a0")
+        assert (await stored(app, conn_id))[1] is None
+        # The provider refuses the refresh token: FAILED with the reconnect hint (424).
+        stand_in.valid.clear()
+        with pytest.raises(CredentialsExpired):
+            await TokenRefresher(app.services.connections).refresh(conn_id, provider, "a0")
+        async with app.services.sessions() as db:
+            row = await db.get(Connection, conn_id)
+            assert row is not None
+            assert (row.status, row.refresh_holder, row.refresh_lease_until) == (
+                "FAILED",
+                None,
+                None,
+            )
