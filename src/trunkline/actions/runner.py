@@ -9,6 +9,7 @@ named, follows pages up to a limit and, for actions that cost money, sends an
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -27,6 +28,10 @@ SEARCH_PAGES = 20
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 RATE_LIMIT_RETRIES = 3
 MAX_RETRY_WAIT = 5.0
+# Every gateway request of a run names its action, for the gateway's access log (the gateway
+# strips it before forwarding). A context variable: runs may overlap on one runner.
+ACTION_HEADER = "Trunkline-Action"
+_running: contextvars.ContextVar[str | None] = contextvars.ContextVar("action", default=None)
 
 
 class ActionError(Exception):
@@ -45,6 +50,15 @@ class ActionRunner:
 
     async def run(
         self, action: Action, arguments: Mapping[str, Any], *, connection: str | None = None
+    ) -> dict[str, Any]:
+        token = _running.set(action.name)
+        try:
+            return await self._run(action, arguments, connection)
+        finally:
+            _running.reset(token)
+
+    async def _run(
+        self, action: Action, arguments: Mapping[str, Any], connection: str | None
     ) -> dict[str, Any]:
         args = _validated(action, arguments)
         limit = int(args.pop("limit", DEFAULT_LIMIT))
@@ -136,6 +150,9 @@ class ActionRunner:
     ) -> httpx.Response:
         """A 429 with a short Retry-After is waited out (a refused request did nothing, so
         resending it, with the same idempotency key, is safe); a long one is the caller's."""
+        name = _running.get()
+        if name is not None:
+            kwargs = {**kwargs, "headers": {**(kwargs.get("headers") or {}), ACTION_HEADER: name}}
         for _ in range(RATE_LIMIT_RETRIES):
             response = await self.client.request(method, path, connection=connection, **kwargs)
             wait = _retry_after(response)

@@ -57,7 +57,12 @@ def routes(services: Services) -> list[BaseRoute]:
     subs = services.subscriptions
 
     async def caller(request: Request) -> Caller:
-        return await services.caller(request.headers.get("authorization"))
+        who = await services.caller(request.headers.get("authorization"))
+        connection = request.path_params.get("connection_id")
+        who.scope.check_control(request.method, connection=connection)
+        if connection is not None and who.scope.apps is not None:
+            who.scope.check_app((await services.connections.get(who, connection)).app)
+        return who
 
     async def list_events(request: Request) -> JSON:
         who = await caller(request)

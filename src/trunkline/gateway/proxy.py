@@ -44,8 +44,10 @@ from trunkline.gateway.idempotent import Capture, replay
 from trunkline.gateway.links import LINK_BODY_LIMIT, LinkRewriter, is_json
 from trunkline.gateway.paths import safe_upstream_path
 from trunkline.gateway.resolver import Resolved, Resolver, Wanted
+from trunkline.gateway.sends import recipients, send_route
 from trunkline.gateway.stats import GatewayStats
 from trunkline.idempotency import Claim, IdempotencyStore, Replay, check_key, fingerprint
+from trunkline.scopes import SendBudget
 from trunkline.throttle import Throttle
 from trunkline.transport import Headers, Upstream, UpstreamResponse
 
@@ -78,6 +80,7 @@ DROP_REQUEST = HOP_BY_HOP | {
     b"forwarded",
     b"x-real-ip",
     b"via",
+    b"trunkline-action",
 }
 # Never passed back: the server frames the response and names itself; cookies a provider sets
 # belong to no one on this side (and must never shadow trunkline's own); and whatever the
@@ -97,6 +100,9 @@ UPSTREAM_REQUEST_ID = b"x-upstream-request-id"
 RAW_LINKS = b"trunkline-raw-links"
 SMALL_BODY = 1 << 20
 IDEMPOTENCY_KEY = b"idempotency-key"
+# ``Trunkline-Action: quo.send_message``: which action a request is part of, for the access log
+# (the action runner sends it; as the caller states it). Never forwarded.
+ACTION = b"trunkline-action"
 KEYED = frozenset({"POST", "PATCH"})  # the methods an Idempotency-Key makes run once
 _ID_SEGMENT = re.compile(r"^(?!v\d+$)(?!\d{4}-\d{2}-\d{2}$)(?=[^.]*\d)[^.]{6,}")
 
@@ -115,6 +121,8 @@ class _Outbound:
     resolved: Resolved
     links: LinkRewriter | None
     keyed: bool = False
+    # A send (the catalogue's ``sends``) made with a key that has a send budget.
+    budgeted: bool = False
 
 
 class Gateway:
@@ -132,6 +140,7 @@ class Gateway:
         pauses: Pauses | None = None,
         retry_budget: float = 0.0,
         retry_attempts: int = 0,
+        budget: SendBudget | None = None,
     ) -> None:
         self.catalogue = catalogue
         self.resolver = resolver
@@ -143,6 +152,7 @@ class Gateway:
         self.pauses = pauses or Pauses(0.0, 0.0)
         self.retry_budget = retry_budget
         self.retry_attempts = retry_attempts
+        self.budget = budget
         self.stats = GatewayStats()
         # Where clients reach the gateway: rewritten links point here.
         self.public_url = (public_url or resolver.connections.base_url).rstrip("/")
@@ -202,18 +212,27 @@ class Gateway:
                 raw_links = value.strip().lower() in (b"1", b"true", b"yes")
             elif name == IDEMPOTENCY_KEY:
                 idempotency_key = value
+            elif name == ACTION:
+                record["action"] = value.decode("latin-1")[:100]
         presented = slots.presented(found)
         caller = await self.resolver.caller_by_key(presented.key)
         record["account"] = caller.account_id
+        record["key"] = caller.key_id
+        method: str = scope["method"]
         provider = self.catalogue.get(app)
         if provider is None:
             raise NotFound(f"unknown app {app!r}", code="app_not_found")
+        caller.scope.check_method(method)
+        caller.scope.check_app(app)
         upstream_path = safe_upstream_path("/" + rest)
         record["path"] = template(upstream_path)
         # Maton-Connection names a connection outright; else the slot may (a Basic username).
         wanted: Wanted = named or presented.select or ""
         resolved = await self.resolver.connection(caller, provider, wanted)
         record["connection"] = resolved.connection_id
+        caller.scope.check_connection(resolved.connection_id)
+        sends = send_route(provider, method, upstream_path)
+        limited_to = sends is not None and caller.scope.to is not None
 
         drop = self.drop[app]
         forward = [
@@ -222,9 +241,14 @@ class Gateway:
             if n not in drop and n not in hop and not n.startswith((b"x-maton-", b"x-forwarded-"))
         ]
         forward.extend(resolved.headers)
-        method: str = scope["method"]
         keyed = idempotency_key is not None and self.idempotency is not None and method in KEYED
-        body, length = await self._body(headers, receive, whole=keyed)
+        body, length = await self._body(headers, receive, whole=keyed or limited_to)
+        if sends is not None and limited_to:
+            assert not isinstance(body, _Streamed)
+            numbers = None
+            if sends.to is not None:
+                numbers = recipients(sends, body, _header(headers, b"content-encoding"))
+            caller.scope.check_recipients(numbers)
         if length is not None:
             forward.append((b"content-length", str(length).encode()))
         query = scope.get("query_string", b"")
@@ -232,6 +256,7 @@ class Gateway:
         url = base + upstream_path + ("?" + query.decode("latin-1") if query else "")
         links = None if raw_links else self._rewriter(provider, resolved.upstream)
         out = _Outbound(method, url, forward, body, provider, caller, wanted, resolved, links)
+        out.budgeted = sends is not None and bool(caller.scope.budgets)
         if not keyed:
             await self._send(out, send, request_id, record)
             return
@@ -310,6 +335,8 @@ class Gateway:
         """The exchange: pauses and throttle first, then the provider; retries where safe and
         one OAuth2 refresh when the provider refuses the access token."""
         provider, resolved = out.provider, out.resolved
+        if out.budgeted and self.budget is not None:  # once per send, not per retry
+            await self.budget.spend(out.caller.key_id, out.caller.scope)
         replayable = not isinstance(out.body, _Streamed)
         retry_any = replayable and out.method in IDEMPOTENT
         retry_connect = retry_any or (replayable and out.keyed)
