@@ -12,7 +12,7 @@ from tests.support.process import TrunklineProcess
 
 
 def scoped_key(stack: TrunklineProcess, *flags: str) -> str:
-    made = stack.cli("keys", "create", "--data-dir", str(stack.data_dir), *flags)
+    made = stack.cli("keys", "create", "--data-dir", str(stack.data_dir), "--mode", "live", *flags)
     assert made.returncode == 0, made.stderr
     return made.stdout.strip()
 

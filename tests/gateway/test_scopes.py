@@ -8,6 +8,7 @@ import gzip
 import json
 import time
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 import orjson
@@ -22,7 +23,7 @@ TWILIO_MESSAGES = f"/twilio/2010-04-01/Accounts/{echo_mod.TWILIO_SID}/Messages.j
 
 
 def scoped_key(stack: TrunklineProcess, *flags: str) -> str:
-    made = stack.cli("keys", "create", "--data-dir", str(stack.data_dir), *flags)
+    made = stack.cli("keys", "create", "--data-dir", str(stack.data_dir), "--mode", "live", *flags)
     assert made.returncode == 0, made.stderr
     return made.stdout.strip()
 
@@ -166,7 +167,9 @@ def test_destination_scope_on_twilio_with_its_own_client_slot(
         (TWILIO_MESSAGES, {"Body": "no recipient"}),
     ]:
         before = len(echo[1].seen)
-        r = httpx.post(stack.url + path, headers=auth, data=form, timeout=30)  # type: ignore[arg-type]
+        form_type = {"Content-Type": "application/x-www-form-urlencoded"}
+        body = urlencode(form)
+        r = httpx.post(stack.url + path, headers={**auth, **form_type}, content=body, timeout=30)
         assert r.status_code == 403, (path, form, r.text)
         assert r.json()["error"]["code"] == "scope_destination"
         assert len(echo[1].seen) == before
@@ -265,6 +268,6 @@ def test_listing_shows_the_scope_never_the_key(stack: TrunklineProcess) -> None:
 def test_bad_scopes_are_one_clear_line(
     stack: TrunklineProcess, flags: list[str], says: str
 ) -> None:
-    made = stack.cli("keys", "create", "--data-dir", str(stack.data_dir), *flags)
+    made = stack.cli("keys", "create", "--data-dir", str(stack.data_dir), "--mode", "live", *flags)
     assert made.returncode != 0 and made.stdout == ""
     assert says in made.stderr and "Traceback" not in made.stderr
