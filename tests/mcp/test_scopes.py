@@ -66,7 +66,7 @@ async def test_read_only_key_cannot_send_sms(served: TrunklineProcess, transport
     [line] = audit_lines(log_of(served, transport), key_id + '","tool":"send_sms"')
     assert line["outcome"] == "scope_read_only"
     assert line["action"] == "quo.list_phone_numbers,quo.send_message"
-    assert line["connection"] and line["ms"] >= 0
+    assert line["connection"] == "default" and line["ms"] >= 0
     assert words not in log_of(served, transport).read_text()
 
 
@@ -86,10 +86,12 @@ async def test_destination_scope_through_mcp(served: TrunklineProcess, transport
             {"app": "quo", "path": "/v1/messages", "method": "POST", "body": {"to": [OUTSIDE]}},
         )
         assert raw.is_error and "scope_destination" in json.dumps(raw.structured_content)
-    lines = audit_lines(log_of(served, transport), key_id, 3)
+    lines = audit_lines(log_of(served, transport), key_id, 5)
     assert [(x["tool"], x["outcome"]) for x in lines] == [
         ("send_sms", "ok"),
         ("send_sms", "scope_destination"),
+        ("list_messages", "ok"),
+        ("list_messages", "ok"),
         ("api", "scope_destination"),
     ]
     assert all("arguments" not in x for x in lines)

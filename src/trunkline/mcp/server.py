@@ -115,7 +115,11 @@ def build_server(
         finally:
             if call is not None:
                 line["action"] = ",".join(call.ran) or None
-                line["connection"] = call.connection or call.used
+                # "default": the gateway chose the app's default connection (its own access
+                # line for the same key and action names it).
+                line["connection"] = (
+                    call.connection or call.used or ("default" if call.ran else None)
+                )
         return ok_result(result)
 
     return Server(
