@@ -92,6 +92,15 @@ class Scope:
         return self == UNSCOPED
 
     @property
+    def limits_sends(self) -> bool:
+        """Whether sends need looking at: destinations to check or a budget to count."""
+        return (
+            self.to is not None
+            or self.sends_per_hour is not None
+            or (self.sends_per_day is not None)
+        )
+
+    @property
     def budgets(self) -> list[RateLimit]:
         limits = [(self.sends_per_hour, HOUR), (self.sends_per_day, DAY)]
         return [RateLimit(requests=n, per_seconds=s) for n, s in limits if n is not None]

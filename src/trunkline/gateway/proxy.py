@@ -44,7 +44,7 @@ from trunkline.gateway.idempotent import Capture, replay
 from trunkline.gateway.links import LINK_BODY_LIMIT, LinkRewriter, is_json
 from trunkline.gateway.paths import safe_upstream_path
 from trunkline.gateway.resolver import Resolved, Resolver, Wanted
-from trunkline.gateway.sends import recipients, send_route
+from trunkline.gateway.sends import check_destinations, send_route
 from trunkline.gateway.stats import GatewayStats
 from trunkline.idempotency import Claim, IdempotencyStore, Replay, check_key, fingerprint
 from trunkline.scopes import SendBudget
@@ -231,7 +231,8 @@ class Gateway:
         resolved = await self.resolver.connection(caller, provider, wanted)
         record["connection"] = resolved.connection_id
         caller.scope.check_connection(resolved.connection_id)
-        sends = send_route(provider, method, upstream_path)
+        # Only a key that limits sends pays for finding out whether this is one.
+        sends = send_route(provider, method, upstream_path) if caller.scope.limits_sends else None
         limited_to = sends is not None and caller.scope.to is not None
 
         drop = self.drop[app]
@@ -245,10 +246,7 @@ class Gateway:
         body, length = await self._body(headers, receive, whole=keyed or limited_to)
         if sends is not None and limited_to:
             assert not isinstance(body, _Streamed)
-            numbers = None
-            if sends.to is not None:
-                numbers = recipients(sends, body, _header(headers, b"content-encoding"))
-            caller.scope.check_recipients(numbers)
+            check_destinations(caller.scope, sends, body, _header(headers, b"content-encoding"))
         if length is not None:
             forward.append((b"content-length", str(length).encode()))
         query = scope.get("query_string", b"")

@@ -15,6 +15,7 @@ import orjson
 from trunkline.catalogue import Provider
 from trunkline.catalogue.models import SendRoute
 from trunkline.errors import InvalidRequest
+from trunkline.scopes import Scope
 
 
 def send_route(provider: Provider, method: str, path: str) -> SendRoute | None:
@@ -23,6 +24,13 @@ def send_route(provider: Provider, method: str, path: str) -> SendRoute | None:
     if not provider.sends:
         return None
     return provider.send_route(method, unquote(path).lower().rstrip("/"))
+
+
+def check_destinations(
+    scope: Scope, route: SendRoute, body: bytes | None, encoding: bytes | None
+) -> None:
+    """403 unless every recipient of the send matches the key's ``to`` patterns."""
+    scope.check_recipients(recipients(route, body, encoding) if route.to is not None else None)
 
 
 def recipients(route: SendRoute, body: bytes | None, encoding: bytes | None) -> list[str]:
