@@ -83,13 +83,23 @@ def test_connection_scope(stack: TrunklineProcess, echo: Echo) -> None:
     key = scoped_key(stack, "--connections", conns["quo"])
     r = call(stack, key, "GET", "/quo/v1/x", headers={"Maton-Connection": conns["quo"]})
     assert r.status_code == 200
-    assert call(stack, key, "GET", "/quo/v1/x").status_code == 200  # the default is that one
     error = refused(stack, echo, "scope_connection", 403, "GET", "/twilio/2010-04-01/x", key=key)
-    assert conns["twilio"] in error["message"]
+    assert conns["quo"] in error["message"] and "twilio" in error["message"]
     refused(
         stack, echo, "scope_connection", 403, "GET", "/callrail/v3/x", key=key,
         headers={"Maton-Connection": conns["callrail"]},
     )  # fmt: skip
+    # Naming none: the first of the key's connections that is one of this app's.
+    twilio_basic = "Basic " + base64.b64encode(f"SK{'0' * 32}:{key}".encode()).decode()
+    refused(
+        stack, echo, "scope_connection", 403, "GET", "/twilio/2010-04-01/x", key=key,
+        headers={"Authorization": twilio_basic},
+    )  # fmt: skip
+    both = scoped_key(stack, "--connections", f"{conns['callrail']},{conns['quo']}")
+    for app, path in [("quo", "/quo/v1/x"), ("callrail", "/callrail/v3/x")]:
+        r = call(stack, both, "GET", path)
+        assert r.status_code == 200, r.text
+        assert r.json()["headers"]["authorization"] == echo_mod.EXPECTED_AUTH[app]
 
 
 def test_destination_scope_on_quo(stack: TrunklineProcess, echo: Echo) -> None:

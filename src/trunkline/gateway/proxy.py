@@ -21,10 +21,14 @@ from starlette.types import Receive, Scope, Send
 from trunkline.accounts import Caller
 from trunkline.catalogue import Catalogue, Provider, RouteTable
 from trunkline.errors import (
+    Conflict,
+    CredentialsExpired,
+    Forbidden,
     InvalidRequest,
     MethodNotAllowed,
     NotFound,
     PayloadTooLarge,
+    ScopeDenied,
     TrunklineError,
     UpstreamTimeout,
     UpstreamUnavailable,
@@ -228,9 +232,8 @@ class Gateway:
         record["path"] = template(upstream_path)
         # Maton-Connection names a connection outright; else the slot may (a Basic username).
         wanted: Wanted = named or presented.select or ""
-        resolved = await self.resolver.connection(caller, provider, wanted)
+        wanted, resolved = await self._connection(caller, provider, wanted)
         record["connection"] = resolved.connection_id
-        caller.scope.check_connection(resolved.connection_id)
         # Only a key that limits sends pays for finding out whether this is one.
         sends = send_route(provider, method, upstream_path) if caller.scope.limits_sends else None
         limited_to = sends is not None and caller.scope.to is not None
@@ -262,6 +265,29 @@ class Gateway:
         target = path + ("?" + query.decode("latin-1") if query else "")
         print_ = fingerprint(caller.mode.value, method, target, body)
         await self._send_keyed(check_key(idempotency_key), print_, out, send, request_id, record)
+
+    async def _connection(
+        self, caller: Caller, provider: Provider, wanted: Wanted
+    ) -> tuple[Wanted, Resolved]:
+        """The connection to use, within the key's scope. A key limited to some connections
+        that names none uses the first of them that is a usable connection of this app."""
+        allowed = caller.scope.connections
+        if wanted or allowed is None:
+            resolved = await self.resolver.connection(caller, provider, wanted)
+            caller.scope.check_connection(resolved.connection_id)
+            return wanted, resolved
+        for connection_id in allowed:
+            try:
+                return connection_id, await self.resolver.connection(
+                    caller, provider, connection_id
+                )
+            except (NotFound, Conflict, Forbidden, CredentialsExpired):
+                continue
+        raise ScopeDenied(
+            f"none of this API key's connections ({', '.join(allowed) or 'none'}) is a usable "
+            f"{caller.mode.value}-mode {provider.slug} connection",
+            code="scope_connection",
+        )
 
     async def _send_keyed(
         self,

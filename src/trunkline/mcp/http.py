@@ -25,9 +25,10 @@ from trunkline.mcp.server import build_server
 
 # A client for a key: ``AsyncClient(key, transport=<the app in-process>)``.
 ClientFactory = Callable[[str], AsyncClient]
-KEY_ID = "trunkline_key_id"
 # Raises (any exception) when the ``Authorization`` header holds no valid key.
 KeyCheck = Callable[[str | None], Awaitable[Any]]
+# Where the request's scope keeps the key's id (what the check returned), for the audit lines.
+KEY_ID = "trunkline_key_id"
 
 
 class McpEndpoint:
