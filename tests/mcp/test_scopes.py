@@ -33,15 +33,18 @@ async def texts_with(a: Agent, number: str) -> str:
     return json.dumps(await a.call("list_messages", participant=number, limit=50))
 
 
-def audit_lines(path: Path, marker: str, count: int = 1) -> list[dict[str, Any]]:
-    """The audit lines of tool calls made with the key whose id is ``marker``."""
+def audit_lines(
+    path: Path, marker: str, count: int = 1, logger: str = "trunkline.audit", also: str = ""
+) -> list[dict[str, Any]]:
+    """The ``logger``'s lines that contain ``marker`` (a key id, say) and ``also``; waits for
+    ``count`` of them."""
     deadline = time.monotonic() + 10
     while True:
         text = path.read_text(errors="replace") if path.exists() else ""
         lines = [
             json.loads(line)
             for line in text.splitlines()
-            if '"logger":"trunkline.audit"' in line and marker in line
+            if f'"logger":"{logger}"' in line and marker in line and also in line
         ]
         if len(lines) >= count or time.monotonic() > deadline:
             return lines
@@ -68,6 +71,13 @@ async def test_read_only_key_cannot_send_sms(served: TrunklineProcess, transport
     assert line["action"] == "quo.list_phone_numbers,quo.send_message"
     assert line["connection"] == "default" and line["ms"] >= 0
     assert words not in log_of(served, transport).read_text()
+    # The runner named the action to the gateway, which logged it with the key and outcome.
+    [access] = audit_lines(
+        served.stderr_path, key_id, 1, "trunkline.access", '"action":"quo.send_message"'
+    )
+    assert (access["status"], access["error"]) == (403, "scope_read_only")
+    assert access["path"] == "/v1/messages"  # refused before choosing a connection
+    assert words not in served.stderr()
 
 
 @pytest.mark.parametrize("transport", TRANSPORTS)

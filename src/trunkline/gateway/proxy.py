@@ -226,10 +226,10 @@ class Gateway:
         provider = self.catalogue.get(app)
         if provider is None:
             raise NotFound(f"unknown app {app!r}", code="app_not_found")
-        caller.scope.check_method(method)
-        caller.scope.check_app(app)
         upstream_path = safe_upstream_path("/" + rest)
         record["path"] = template(upstream_path)
+        caller.scope.check_method(method)
+        caller.scope.check_app(app)
         # Maton-Connection names a connection outright; else the slot may (a Basic username).
         wanted: Wanted = named or presented.select or ""
         wanted, resolved = await self._connection(caller, provider, wanted)
