@@ -3,6 +3,8 @@ connection scopes hide what is outside them from listings and refuse it by name.
 
 from __future__ import annotations
 
+import time
+import uuid
 from typing import Any
 
 import httpx
@@ -74,3 +76,46 @@ def test_app_scope_on_the_control_api(stack: TrunklineProcess) -> None:
     assert_refused(call(stack, key, "POST", "/connections", json=made), "scope_app")
     r = call(stack, key, "GET", f"/connections/{conns['callrail']}/ingress")
     assert_refused(r, "scope_app")
+
+
+def test_event_listings_keep_to_the_scope(trunkline_sandboxed: TrunklineProcess) -> None:
+    """A customer texts the Quo sandbox: a Twilio-only key neither lists nor reads the event."""
+    proc = trunkline_sandboxed
+    marker = f"scoped inbox {uuid.uuid4().hex}"
+    inbound = {"from": "+14155550177", "to": "+14155550123", "text": marker}
+    r = httpx.post(
+        proc.url + "/quo/_sandbox/messages/inbound", headers=proc.headers(), json=inbound
+    )
+    assert r.status_code == 201, r.text
+    found = _event_with(proc, proc.api_key or "", marker)
+    assert found is not None, "the inbound text never became an event"
+    data = str(proc.data_dir)
+    flags = ("keys", "create", "--data-dir", data, "--mode", "test")
+    twilio_only = proc.cli(*flags, "--apps", "twilio").stdout.strip()
+    quo_only = proc.cli(*flags, "--apps", "quo").stdout.strip()
+    assert _event_with(proc, twilio_only, marker, wait=0) is None
+    assert_refused(call(proc, twilio_only, "GET", f"/events/{found['id']}"), "scope_app")
+    assert _event_with(proc, quo_only, marker, wait=0) == found
+    assert call(proc, quo_only, "GET", f"/events/{found['id']}").json()["event"] == found
+
+
+def _event_with(
+    proc: TrunklineProcess, key: str, text: str, wait: float = 10
+) -> dict[str, Any] | None:
+    """The message.received event carrying ``text``, read page by page to the end of the inbox
+    (a scoped key's pages may be empty while the cursor moves on), waiting up to ``wait``
+    seconds for it; None when it is not there."""
+    deadline = time.monotonic() + wait
+    after = ""
+    while True:
+        query = f"type=message.received&limit=500&wait={min(5, wait)}" + (
+            f"&after={after}" if after else ""
+        )
+        page = call(proc, key, "GET", f"/events?{query}").json()
+        for event in page["events"]:
+            if event["data"].get("text") == text:
+                return dict(event)
+        moved = bool(page["next_cursor"]) and page["next_cursor"] != after
+        after = page["next_cursor"] or after
+        if not moved and time.monotonic() >= deadline:  # read to the end, and waited
+            return None

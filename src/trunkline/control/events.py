@@ -71,11 +71,16 @@ def routes(services: Services) -> list[BaseRoute]:
         rows, cursor = await inbox.wait_page(
             who, _filters(request), request.query_params.get("after"), limit, wait
         )
+        # A scoped key sees its apps' and connections' events only (the cursor still moves on).
+        rows = [r for r in rows if who.scope.allows(r.app, r.connection_id)]
         return JSON({"events": [envelope(r) for r in rows], "next_cursor": cursor})
 
     async def get_event(request: Request) -> JSON:
         who = await caller(request)
-        return JSON({"event": envelope(await inbox.get(who, request.path_params["event_id"]))})
+        row = await inbox.get(who, request.path_params["event_id"])
+        who.scope.check_app(row.app)
+        who.scope.check_connection(row.connection_id)
+        return JSON({"event": envelope(row)})
 
     async def stream(request: Request) -> StreamingResponse:
         who = await caller(request)
@@ -92,6 +97,8 @@ def routes(services: Services) -> list[BaseRoute]:
                     return
                 if is_heartbeat(row):
                     yield b": keep-alive\n\n"
+                    continue
+                if not who.scope.allows(row.app, row.connection_id):
                     continue
                 data = orjson.dumps(envelope(row))
                 yield b"id: %d\nevent: %s\ndata: %s\n\n" % (row.seq, row.type.encode(), data)
