@@ -12,9 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from trunkline import accounts
 from trunkline.bootstrap import default_mode, prepare
+from trunkline.catalogue import Catalogue
 from trunkline.connections.sealed import reseal_all
 from trunkline.enums import Mode
-from trunkline.errors import ConfigError
+from trunkline.errors import ConfigError, InvalidRequest
 from trunkline.invalidation import Invalidation
 from trunkline.scopes import UNSCOPED, Scope
 from trunkline.settings import Settings
@@ -72,6 +73,11 @@ async def create_key(
     mode: Mode | None = None,
     scope: Scope = UNSCOPED,
 ) -> accounts.IssuedKey:
+    extra = [settings.providers_dir] if settings.providers_dir else []
+    known = Catalogue.load(*extra).providers
+    unknown = [app for app in scope.apps or () if app not in known]
+    if unknown:  # a typo would make a key that can use nothing
+        raise InvalidRequest(f"unknown app {unknown[0]!r}; the apps are {', '.join(sorted(known))}")
     start = await prepare(settings)
     async with _store(settings, write=True) as db:
         owner = (await accounts.account(db, account)).id if account else start.account_id

@@ -107,7 +107,7 @@ def keys_create(
     try:
         scope = _scope(read_only, apps, connections, to, sends_per_hour, sends_per_day)
     except TrunklineError as exc:  # the values are the user's: no markup in them
-        errors.print(f"[red]{escape(exc.message)}[/red]")
+        errors.print(f"[red]{escape(exc.message)}[/red]", soft_wrap=True)
         raise typer.Exit(2) from None
     issued = _run(tasks.create_key(settings, name, account, mode, scope))
     if sys.stdout.isatty():
