@@ -5,6 +5,7 @@ A key is shown once; only its SHA-256 is stored. Keys carry 256 bits of randomne
 is the right tool (no password stretching needed): lookups stay O(1) on the gateway's hot path.
 Keys are ``tk_test_…`` or ``tk_live_…`` like Stripe's; the mode is stored with the key, the prefix
 only tells people which one they hold. Keys from before modes (``tk_…``) are live keys.
+A key may carry a scope (``trunkline.scopes``), fixed when it is issued.
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ import re
 import secrets
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 
 from trunkline.enums import Mode
 from trunkline.errors import Conflict, InvalidRequest, NotFound, Unauthorized
+from trunkline.scopes import UNSCOPED, Scope
 from trunkline.store import Account, ApiKey, AsyncSession
 from trunkline.timeutil import now, rfc3339
 
@@ -29,11 +32,12 @@ NO_KEY = "send your trunkline API key as 'Authorization: Bearer <key>'"
 
 @dataclass(frozen=True)
 class Caller:
-    """Who is calling: the account, the key and the key's mode."""
+    """Who is calling: the account, the key, the key's mode and what the key may do."""
 
     account_id: str
     key_id: str
     mode: Mode
+    scope: Scope = UNSCOPED
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,7 @@ class IssuedKey:
     plaintext: str
     prefix: str
     mode: Mode
+    scope: Scope = UNSCOPED
 
 
 def hash_key(plaintext: str) -> str:
@@ -67,14 +72,14 @@ async def authenticate(session: AsyncSession, key: str) -> Caller:
     """The caller behind an API key; 401 for an unknown or revoked key."""
     row = (
         await session.execute(
-            select(ApiKey.id, ApiKey.account_id, ApiKey.mode).where(
+            select(ApiKey.id, ApiKey.account_id, ApiKey.mode, ApiKey.scope).where(
                 ApiKey.key_hash == hash_key(key), ApiKey.revoked_at.is_(None)
             )
         )
     ).one_or_none()
     if row is None:
         raise Unauthorized("invalid or revoked API key")
-    return Caller(account_id=row.account_id, key_id=row.id, mode=Mode(row.mode))
+    return Caller(row.account_id, row.id, Mode(row.mode), Scope.from_json(row.scope))
 
 
 def _checked_name(name: str) -> str:
@@ -129,7 +134,11 @@ async def rename_account(session: AsyncSession, name_or_id: str, new_name: str) 
 
 
 async def issue_key(
-    session: AsyncSession, account_id: str, mode: Mode, name: str = ""
+    session: AsyncSession,
+    account_id: str,
+    mode: Mode,
+    name: str = "",
+    scope: Scope = UNSCOPED,
 ) -> IssuedKey:
     plaintext = new_key(mode)
     row = ApiKey(
@@ -139,16 +148,15 @@ async def issue_key(
         prefix=plaintext[:16],
         mode=mode.value,
         name=name,
+        scope=None if scope.unscoped else scope.wire(),
         created_at=now(),
     )
     session.add(row)
     await session.flush()
-    return IssuedKey(row.id, account_id, plaintext, row.prefix, mode)
+    return IssuedKey(row.id, account_id, plaintext, row.prefix, mode, scope)
 
 
-async def list_keys(
-    session: AsyncSession, account_id: str | None = None
-) -> list[dict[str, str | None]]:
+async def list_keys(session: AsyncSession, account_id: str | None = None) -> list[dict[str, Any]]:
     query = select(ApiKey, Account.name).join(Account, Account.id == ApiKey.account_id)
     if account_id is not None:
         query = query.where(ApiKey.account_id == account_id)
@@ -162,6 +170,7 @@ async def list_keys(
             "name": key.name,
             "created_at": rfc3339(key.created_at),
             "revoked_at": rfc3339(key.revoked_at) if key.revoked_at else None,
+            "scope": Scope.from_json(key.scope).wire(),
         }
         for key, account_name in result.all()
     ]

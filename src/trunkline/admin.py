@@ -6,17 +6,20 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from trunkline import accounts
 from trunkline.bootstrap import default_mode, prepare
+from trunkline.catalogue import Catalogue
 from trunkline.connections.sealed import reseal_all
 from trunkline.enums import Mode
-from trunkline.errors import ConfigError
+from trunkline.errors import ConfigError, InvalidRequest
 from trunkline.events.subscriptions import reseal_subscriptions
 from trunkline.forwarding.service import reseal_destinations
 from trunkline.invalidation import Invalidation
+from trunkline.scopes import UNSCOPED, Scope
 from trunkline.settings import Settings
 from trunkline.store import make_engine, migrate, sessions
 from trunkline.vault import KEY_FILE, Vault, key_line, new_key_line, read_key_file, write_key_file
@@ -72,15 +75,24 @@ async def rename_account(settings: Settings, name_or_id: str, new_name: str) -> 
 
 
 async def create_key(
-    settings: Settings, name: str = "", account: str | None = None, mode: Mode | None = None
+    settings: Settings,
+    name: str = "",
+    account: str | None = None,
+    mode: Mode | None = None,
+    scope: Scope = UNSCOPED,
 ) -> accounts.IssuedKey:
+    extra = [settings.providers_dir] if settings.providers_dir else []
+    known = Catalogue.load(*extra).providers
+    unknown = [app for app in scope.apps or () if app not in known]
+    if unknown:  # a typo would make a key that can use nothing
+        raise InvalidRequest(f"unknown app {unknown[0]!r}; the apps are {', '.join(sorted(known))}")
     start = await prepare(settings, first_account=account is None)
     async with _store(settings, write=True) as db:
         owner = (await accounts.account(db, account)).id if account else start.account_id
-        return await accounts.issue_key(db, owner, mode or default_mode(settings), name)
+        return await accounts.issue_key(db, owner, mode or default_mode(settings), name, scope)
 
 
-async def list_keys(settings: Settings, account: str | None = None) -> list[dict[str, str | None]]:
+async def list_keys(settings: Settings, account: str | None = None) -> list[dict[str, Any]]:
     async with _store(settings) as db:
         owner = (await accounts.account(db, account)).id if account else None
         return await accounts.list_keys(db, owner)

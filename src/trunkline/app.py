@@ -52,6 +52,7 @@ from trunkline.lifespan import run_lifespan
 from trunkline.mcp.http import McpEndpoint
 from trunkline.sandbox import SandboxSpec, available_sandboxes, load_sandbox
 from trunkline.sandbox.kit import SandboxConfig
+from trunkline.scopes import SendBudget
 from trunkline.services import Services
 from trunkline.settings import Settings
 from trunkline.store import make_engine, sessions
@@ -108,9 +109,12 @@ class Trunkline:
         )
         self.redis: Redis | None = None
         throttle: Throttle = LocalThrottle(settings.throttle_wait, share=settings.workers)
+        # Keys' send budgets: the same sliding windows, never waiting (over budget is a 429).
+        budget = SendBudget(LocalThrottle(0.0, share=settings.workers))
         if settings.redis_url is not None:
             self.redis = Redis.from_url(settings.redis_url.get_secret_value())
             throttle = RedisThrottle(self.redis, settings.throttle_wait)
+            budget = SendBudget(RedisThrottle(self.redis, 0.0))
         self.notifier = self._notifier(engine.url.render_as_string(hide_password=False))
         events = EventService(
             maker,
@@ -172,6 +176,7 @@ class Trunkline:
             pauses=Pauses(settings.backoff_max, settings.throttle_wait),
             retry_budget=settings.retry_budget,
             retry_attempts=settings.retry_attempts,
+            budget=budget,
         )
         self.metrics = metrics.registry(
             metrics.Sources(
@@ -186,7 +191,9 @@ class Trunkline:
         token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
         self.metrics_token = token
         # MCP over Streamable HTTP: the tools call this app in-process with each request's key.
-        self.mcp = McpEndpoint(self._mcp_client, self.services.caller)
+        self.mcp = McpEndpoint(
+            self._mcp_client, self.services.caller, audit_bodies=settings.audit_bodies
+        )
         routes: list[BaseRoute] = [
             Route("/mcp", self.mcp),
             *metrics.routes(self.metrics, token),

@@ -5,6 +5,8 @@
     │   └── NoActiveConnection         400 no_active_connection
     ├── Unauthorized                   401 unauthorized
     ├── Forbidden                      403 forbidden (mode_mismatch)
+    │   └── ScopeDenied                403 scope_app, scope_connection, scope_read_only,
+    │                                      scope_destination: outside the API key's scope
     ├── NotFound                       404 not_found (app_not_found, connection_not_found)
     ├── MethodNotAllowed               405 method_not_allowed
     ├── Conflict                       409 conflict
@@ -15,6 +17,7 @@
     ├── IdempotencyKeyReused           422 idempotency_key_reused
     ├── CredentialsExpired             424 credentials_expired
     ├── Throttled                      429 rate_limited (+ Retry-After)
+    │   └── SendBudgetExceeded         429 send_budget_exceeded: the key's sends per hour/day
     ├── UpstreamUnavailable            502 upstream_unreachable
     ├── UpstreamTimeout                504 upstream_timeout
     └── ConfigError                    startup only: bad catalogue, bad master key, bad settings
@@ -64,6 +67,12 @@ class Unauthorized(TrunklineError):
 class Forbidden(TrunklineError):
     status = 403
     code = "forbidden"
+
+
+class ScopeDenied(Forbidden):
+    """The API key's scope does not cover this request; the code names which part refused."""
+
+    code = "scope_denied"
 
 
 class NotFound(TrunklineError):
@@ -125,6 +134,10 @@ class Throttled(TrunklineError):
 
     def headers(self) -> dict[str, str]:
         return {"Retry-After": str(max(1, round(self.retry_after + 0.499)))}
+
+
+class SendBudgetExceeded(Throttled):
+    code = "send_budget_exceeded"
 
 
 class UpstreamUnavailable(TrunklineError):

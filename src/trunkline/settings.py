@@ -169,6 +169,12 @@ class Settings(BaseSettings):
         "OAuth2 connection's token before the gateway answers 504 refresh_lock_timeout.",
     )
     log_level: str = Field(default="INFO", description="Python logging level.")
+    audit_bodies: bool = Field(
+        default=False,
+        description="Put MCP tool arguments (message texts included) in the audit log lines "
+        "(`trunkline.audit`). Off: a tool call's line has its key id, tool, action, connection, "
+        "outcome and duration only.",
+    )
     events_retention_days: float = Field(
         default=30.0, gt=0, description="Days the event inbox keeps an event before purging it."
     )

@@ -72,14 +72,17 @@ async def http_session(
 
 
 @contextlib.asynccontextmanager
-async def stdio_session(proc: TrunklineProcess) -> AsyncIterator[ClientSession]:
+async def stdio_session(
+    proc: TrunklineProcess, key: str | None = None, env: dict[str, str] | None = None
+) -> AsyncIterator[ClientSession]:
     params = StdioServerParameters(
         command=str(BIN),
         args=["mcp"],
         # The client passes only a minimal environment on; PYTHONPATH keeps this checkout's code.
         env={
             "TRUNKLINE_URL": proc.url,
-            "TRUNKLINE_API_KEY": proc.api_key or "",
+            "TRUNKLINE_API_KEY": key or proc.api_key or "",
+            **(env or {}),
             **({"PYTHONPATH": os.environ["PYTHONPATH"]} if "PYTHONPATH" in os.environ else {}),
         },
     )
@@ -93,8 +96,10 @@ async def stdio_session(proc: TrunklineProcess) -> AsyncIterator[ClientSession]:
 
 
 @contextlib.asynccontextmanager
-async def agent(proc: TrunklineProcess, transport: str) -> AsyncIterator[Agent]:
-    opened = http_session(proc) if transport == "http" else stdio_session(proc)
+async def agent(
+    proc: TrunklineProcess, transport: str, key: str | None = None
+) -> AsyncIterator[Agent]:
+    opened = http_session(proc, key) if transport == "http" else stdio_session(proc, key)
     async with opened as session:
         yield Agent(session)
 

@@ -211,6 +211,45 @@ class Route(Strict):
 
 # -- end gateway-clients ----------------------------------------------------------------------
 
+# ``/2010-04-01/Accounts/*/Messages*``: segments of letters, digits and ``._~-``, where ``*``
+# stands for any characters within one segment. Matched case-insensitively on the decoded path.
+SendPath = Annotated[str, Field(pattern=r"^(/[A-Za-z0-9._~*-]+)+$")]
+# Where recipients are: a form field, or a JSON path in which ``name[]`` walks a list.
+RecipientPath = Annotated[str, Field(pattern=r"^[A-Za-z0-9_]+(\[\])?(\.[A-Za-z0-9_]+(\[\])?)*$")]
+
+
+class SendRoute(Strict):
+    """A request that texts or calls someone: the gateway counts it against a key's send budget
+    and checks its recipients against the key's ``to`` patterns. ``to`` is where the recipients
+    are in the body (a string or a list of strings there); none for a resend whose recipient
+    the request does not name (a key limited by ``to`` may not make those)."""
+
+    method: Literal["POST", "PUT", "PATCH"] = "POST"
+    path: SendPath
+    body: Literal["json", "form"] = "json"
+    to: RecipientPath | None = None
+
+    @model_validator(mode="after")
+    def _form_fields_are_flat(self) -> SendRoute:
+        if self.body == "form" and self.to is not None and not re.fullmatch(r"\w+", self.to):
+            raise ValueError("a form body's recipients are one field name")
+        return self
+
+    def matches(self, method: str, path: str) -> bool:
+        """``path``: decoded, lower-case, without a trailing slash (see the gateway)."""
+        return method == self.method and _send_path(self.path).fullmatch(path) is not None
+
+
+_SEND_PATHS: dict[str, re.Pattern[str]] = {}
+
+
+def _send_path(path: str) -> re.Pattern[str]:
+    found = _SEND_PATHS.get(path)
+    if found is None:
+        glob = re.escape(path.lower()).replace(r"\*", "[^/]*")
+        found = _SEND_PATHS[path] = re.compile(glob)
+    return found
+
 
 class Provider(Strict):
     slug: Slug
@@ -228,6 +267,7 @@ class Provider(Strict):
     links: Links = Links()
     routes: list[Route] = []
     # -- end gateway-clients
+    sends: list[SendRoute] = []
 
     @model_validator(mode="after")
     def _template_fields_exist(self) -> Provider:
@@ -252,6 +292,10 @@ class Provider(Strict):
         elif isinstance(auth, BasicAuth):
             parts += [auth.username, auth.password]
         return " ".join(parts)
+
+    def send_route(self, method: str, path: str) -> SendRoute | None:
+        """The catalogue's entry when ``method path`` sends a message or places a call."""
+        return next((s for s in self.sends if s.matches(method, path)), None)
 
     @property
     def method(self) -> str:

@@ -10,12 +10,14 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
+from rich.markup import escape
 
 from trunkline import admin as tasks
 from trunkline.cli.output import emit_json, errors, table, wants_json
 from trunkline.cli.server import DataDir, settings_from
 from trunkline.enums import Mode
 from trunkline.errors import TrunklineError
+from trunkline.scopes import Scope
 from trunkline.vault import new_key_line, write_key_file
 
 T = TypeVar("T")
@@ -84,14 +86,63 @@ def keys_create(
             "(default: test while the sandboxes are mounted)."
         ),
     ] = None,
+    read_only: Annotated[
+        bool, typer.Option("--read-only", help="Only GET, HEAD and OPTIONS; no sends, no changes.")
+    ] = False,
+    apps: Annotated[
+        str | None, typer.Option("--apps", help="Only these apps, comma-separated: quo,twilio.")
+    ] = None,
+    connections: Annotated[
+        str | None,
+        typer.Option("--connections", help="Only these connection ids, comma-separated."),
+    ] = None,
+    to: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--to", help="Send only to numbers matching this E.164 pattern (+1555*); repeatable."
+        ),
+    ] = None,
+    sends_per_hour: Annotated[
+        int | None, typer.Option("--sends-per-hour", help="Most sends (texts, calls) per hour.")
+    ] = None,
+    sends_per_day: Annotated[
+        int | None, typer.Option("--sends-per-day", help="Most sends (texts, calls) per day.")
+    ] = None,
 ) -> None:
-    """Print a new API key (just the key when not on a terminal)."""
+    """Print a new API key (just the key when not on a terminal). A scope is fixed for the
+    key's life: to change it, create another key and revoke this one."""
     settings = settings_from(data_dir=data_dir)
-    issued = _run(tasks.create_key(settings, name, account, mode))
+    try:
+        scope = _scope(read_only, apps, connections, to, sends_per_hour, sends_per_day)
+    except TrunklineError as exc:  # the values are the user's: no markup in them
+        errors.print(f"[red]{escape(exc.message)}[/red]", soft_wrap=True)
+        raise typer.Exit(2) from None
+    issued = _run(tasks.create_key(settings, name, account, mode, scope))
     if sys.stdout.isatty():
         print(f"API key (shown once, {issued.mode.value} mode): {issued.plaintext}")
     else:
         print(issued.plaintext)
+
+
+def _scope(
+    read_only: bool,
+    apps: str | None,
+    connections: str | None,
+    to: list[str] | None,
+    per_hour: int | None,
+    per_day: int | None,
+) -> Scope:
+    def split(raw: str | None) -> list[str] | None:
+        return None if raw is None else [p for p in raw.split(",") if p.strip()]
+
+    return Scope.build(
+        apps=split(apps),
+        connections=split(connections),
+        read_only=read_only,
+        to=to or None,
+        sends_per_hour=per_hour,
+        sends_per_day=per_day,
+    )
 
 
 @keys.command("list")
@@ -103,7 +154,11 @@ def keys_list(
     if wants_json(json):
         emit_json(rows)
     else:
-        table(rows, ["id", "account", "mode", "prefix", "name", "created_at", "revoked_at"])
+        for row in rows:
+            row["scope"] = _describe(row["scope"])
+        table(
+            rows, ["id", "account", "mode", "prefix", "name", "scope", "created_at", "revoked_at"]
+        )
 
 
 @keys.command("revoke")
@@ -165,6 +220,18 @@ def vault_new_key(
         raise typer.Exit(1)
     write_key_file(output, [text])
     print(f"wrote a new master key to {output} (mode 0600); back it up now")
+
+
+def _describe(scope: dict[str, Any]) -> str:
+    """A scope in a table cell: ``read-only; apps quo; to +1555*; 10/hour``, or ``all``."""
+    parts = ["read-only"] if scope["read_only"] else []
+    for name in ("apps", "connections", "to"):
+        if scope[name] is not None:
+            parts.append(f"{name} {','.join(scope[name]) or '(none)'}")
+    for name, unit in (("sends_per_hour", "hour"), ("sends_per_day", "day")):
+        if scope[name] is not None:
+            parts.append(f"{scope[name]}/{unit}")
+    return "; ".join(parts) or "all"
 
 
 def _run(coro: Coroutine[Any, Any, T]) -> T:

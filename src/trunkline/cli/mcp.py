@@ -7,7 +7,9 @@ import os
 
 import typer
 
+from trunkline import logs
 from trunkline.client import AsyncClient, TrunklineClientError
+from trunkline.settings import Settings
 
 
 def mcp(
@@ -25,4 +27,8 @@ def mcp(
     except TrunklineClientError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from exc
-    asyncio.run(serve_stdio(client, connection or os.environ.get("MATON_CONNECTION")))
+    # One audit line per tool call on stderr (stdout carries the protocol).
+    settings = Settings()
+    logs.configure(settings.log_level)
+    default = connection or os.environ.get("MATON_CONNECTION")
+    asyncio.run(serve_stdio(client, default, audit_bodies=settings.audit_bodies))

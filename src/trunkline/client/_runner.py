@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 DEFAULT_LIMIT = 50
 # A local search reads at most this many pages looking for matches.
 SEARCH_PAGES = 20
+ACTION_HEADER = "Trunkline-Action"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 
@@ -164,6 +165,8 @@ class _Steps:
     def headers(self, request: Request) -> dict[str, str]:
         """Every header an action's request carries, built here and only here."""
         sent: dict[str, str] = dict(fill(request.headers, self.values) or {})
+        # Names the action in the gateway's access line (the gateway strips it before forwarding).
+        sent[ACTION_HEADER] = self.action.name
         if self.idempotency_key is not None:
             sent[IDEMPOTENCY_HEADER] = self.idempotency_key
         return sent

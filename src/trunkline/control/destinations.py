@@ -60,7 +60,9 @@ def _page_size(request: Request) -> int:
 
 def routes(services: HasForwarding) -> list[BaseRoute]:
     async def caller(request: Request) -> Caller:
-        return await services.caller(request.headers.get("authorization"))
+        who = await services.caller(request.headers.get("authorization"))
+        who.scope.check_control(request.method, connection=request.path_params.get("connection_id"))
+        return who
 
     async def create(request: Request) -> JSON:
         who = await caller(request)

@@ -57,7 +57,12 @@ def routes(services: Services) -> list[BaseRoute]:
     subs = services.subscriptions
 
     async def caller(request: Request) -> Caller:
-        return await services.caller(request.headers.get("authorization"))
+        who = await services.caller(request.headers.get("authorization"))
+        connection = request.path_params.get("connection_id")
+        who.scope.check_control(request.method, connection=connection)
+        if connection is not None and who.scope.apps is not None:
+            who.scope.check_app((await services.connections.get(who, connection)).app)
+        return who
 
     async def list_events(request: Request) -> JSON:
         who = await caller(request)
@@ -66,11 +71,16 @@ def routes(services: Services) -> list[BaseRoute]:
         rows, cursor = await inbox.wait_page(
             who, _filters(request), request.query_params.get("after"), limit, wait
         )
+        # A scoped key sees its apps' and connections' events only (the cursor still moves on).
+        rows = [r for r in rows if who.scope.allows(r.app, r.connection_id)]
         return JSON({"events": [envelope(r) for r in rows], "next_cursor": cursor})
 
     async def get_event(request: Request) -> JSON:
         who = await caller(request)
-        return JSON({"event": envelope(await inbox.get(who, request.path_params["event_id"]))})
+        row = await inbox.get(who, request.path_params["event_id"])
+        who.scope.check_app(row.app)
+        who.scope.check_connection(row.connection_id)
+        return JSON({"event": envelope(row)})
 
     async def stream(request: Request) -> StreamingResponse:
         who = await caller(request)
@@ -87,6 +97,8 @@ def routes(services: Services) -> list[BaseRoute]:
                     return
                 if is_heartbeat(row):
                     yield b": keep-alive\n\n"
+                    continue
+                if not who.scope.allows(row.app, row.connection_id):
                     continue
                 data = orjson.dumps(envelope(row))
                 yield b"id: %d\nevent: %s\ndata: %s\n\n" % (row.seq, row.type.encode(), data)

@@ -105,7 +105,19 @@ SCHEMAS: dict[str, Schema] = {
             "email": NULLABLE_STRING,
             "key_id": STRING,
             "mode": {"type": "string", "enum": [m.value for m in Mode]},
+            "scope": _ref("KeyScope"),
             "sandboxes": {"type": "array", "items": STRING},
+        }
+    ),
+    # What the key may do (docs/keys.md); null: no limit.
+    "KeyScope": _object(
+        {
+            "apps": {"type": ["array", "null"], "items": STRING},
+            "connections": {"type": ["array", "null"], "items": STRING},
+            "read_only": {"type": "boolean"},
+            "to": {"type": ["array", "null"], "items": STRING},
+            "sends_per_hour": {"type": ["integer", "null"], "minimum": 1},
+            "sends_per_day": {"type": ["integer", "null"], "minimum": 1},
         }
     ),
     "Event": _object(

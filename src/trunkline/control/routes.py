@@ -64,7 +64,12 @@ def routes(services: Services) -> list[BaseRoute]:
     connections = services.connections
 
     async def caller(request: Request) -> Caller:
-        return await services.caller(request.headers.get("authorization"))
+        who = await services.caller(request.headers.get("authorization"))
+        connection = request.path_params.get("connection_id")
+        who.scope.check_control(request.method, connection=connection)
+        if connection is not None and who.scope.apps is not None:
+            who.scope.check_app((await connections.get(who, connection)).app)
+        return who
 
     async def list_connections(request: Request) -> JSON:
         who = await caller(request)
@@ -75,11 +80,13 @@ def routes(services: Services) -> list[BaseRoute]:
             method=_choice(request.query_params.get("method"), "method", Method),
             limit=_limit(request),
         )
+        rows = [c for c in rows if who.scope.allows(c.app, c.id)]
         return JSON({"connections": [connections.wire(c) for c in rows]})
 
     async def create_connection(request: Request) -> JSON:
         who = await caller(request)
         payload = await json_body(request, CreateConnection)
+        who.scope.check_app(payload.app)
         method = _choice(payload.method, "method", Method)
         conn = await connections.create(
             who, payload.app, method, payload.credentials, payload.metadata
@@ -131,6 +138,7 @@ def routes(services: Services) -> list[BaseRoute]:
                 "email": None,
                 "key_id": who.key_id,
                 "mode": who.mode.value,
+                "scope": who.scope.wire(),
                 "sandboxes": sorted(services.catalogue.sandboxes),
             }
         )

@@ -21,10 +21,14 @@ from starlette.types import Receive, Scope, Send
 from trunkline.accounts import Caller
 from trunkline.catalogue import Catalogue, Provider, RouteTable
 from trunkline.errors import (
+    Conflict,
+    CredentialsExpired,
+    Forbidden,
     InvalidRequest,
     MethodNotAllowed,
     NotFound,
     PayloadTooLarge,
+    ScopeDenied,
     TrunklineError,
     UpstreamTimeout,
     UpstreamUnavailable,
@@ -44,8 +48,10 @@ from trunkline.gateway.idempotent import Capture, replay
 from trunkline.gateway.links import LINK_BODY_LIMIT, LinkRewriter, is_json
 from trunkline.gateway.paths import safe_upstream_path
 from trunkline.gateway.resolver import Resolved, Resolver, Wanted
+from trunkline.gateway.sends import check_destinations, send_route
 from trunkline.gateway.stats import GatewayStats
 from trunkline.idempotency import Claim, IdempotencyStore, Replay, check_key, fingerprint
+from trunkline.scopes import SendBudget
 from trunkline.throttle import Throttle
 from trunkline.transport import Headers, Upstream, UpstreamResponse
 
@@ -78,6 +84,7 @@ DROP_REQUEST = HOP_BY_HOP | {
     b"forwarded",
     b"x-real-ip",
     b"via",
+    b"trunkline-action",
 }
 # Never passed back: the server frames the response and names itself; cookies a provider sets
 # belong to no one on this side (and must never shadow trunkline's own); and whatever the
@@ -97,6 +104,9 @@ UPSTREAM_REQUEST_ID = b"x-upstream-request-id"
 RAW_LINKS = b"trunkline-raw-links"
 SMALL_BODY = 1 << 20
 IDEMPOTENCY_KEY = b"idempotency-key"
+# ``Trunkline-Action: quo.send_message``: which action a request is part of, for the access log
+# (the action runner sends it; as the caller states it). Never forwarded.
+ACTION = b"trunkline-action"
 KEYED = frozenset({"POST", "PATCH"})  # the methods an Idempotency-Key makes run once
 _ID_SEGMENT = re.compile(r"^(?!v\d+$)(?!\d{4}-\d{2}-\d{2}$)(?=[^.]*\d)[^.]{6,}")
 
@@ -115,6 +125,8 @@ class _Outbound:
     resolved: Resolved
     links: LinkRewriter | None
     keyed: bool = False
+    # A send (the catalogue's ``sends``) made with a key that has a send budget.
+    budgeted: bool = False
 
 
 class Gateway:
@@ -132,6 +144,7 @@ class Gateway:
         pauses: Pauses | None = None,
         retry_budget: float = 0.0,
         retry_attempts: int = 0,
+        budget: SendBudget | None = None,
     ) -> None:
         self.catalogue = catalogue
         self.resolver = resolver
@@ -143,6 +156,7 @@ class Gateway:
         self.pauses = pauses or Pauses(0.0, 0.0)
         self.retry_budget = retry_budget
         self.retry_attempts = retry_attempts
+        self.budget = budget
         self.stats = GatewayStats()
         # Where clients reach the gateway: rewritten links point here.
         self.public_url = (public_url or resolver.connections.base_url).rstrip("/")
@@ -202,18 +216,27 @@ class Gateway:
                 raw_links = value.strip().lower() in (b"1", b"true", b"yes")
             elif name == IDEMPOTENCY_KEY:
                 idempotency_key = value
+            elif name == ACTION:
+                record["action"] = value.decode("latin-1")[:100]
         presented = slots.presented(found)
         caller = await self.resolver.caller_by_key(presented.key)
         record["account"] = caller.account_id
+        record["key"] = caller.key_id
+        method: str = scope["method"]
         provider = self.catalogue.get(app)
         if provider is None:
             raise NotFound(f"unknown app {app!r}", code="app_not_found")
         upstream_path = safe_upstream_path("/" + rest)
         record["path"] = template(upstream_path)
+        caller.scope.check_method(method)
+        caller.scope.check_app(app)
         # Maton-Connection names a connection outright; else the slot may (a Basic username).
         wanted: Wanted = named or presented.select or ""
-        resolved = await self.resolver.connection(caller, provider, wanted)
+        wanted, resolved = await self._connection(caller, provider, wanted)
         record["connection"] = resolved.connection_id
+        # Only a key that limits sends pays for finding out whether this is one.
+        sends = send_route(provider, method, upstream_path) if caller.scope.limits_sends else None
+        limited_to = sends is not None and caller.scope.to is not None
 
         drop = self.drop[app]
         forward = [
@@ -222,9 +245,11 @@ class Gateway:
             if n not in drop and n not in hop and not n.startswith((b"x-maton-", b"x-forwarded-"))
         ]
         forward.extend(resolved.headers)
-        method: str = scope["method"]
         keyed = idempotency_key is not None and self.idempotency is not None and method in KEYED
-        body, length = await self._body(headers, receive, whole=keyed)
+        body, length = await self._body(headers, receive, whole=keyed or limited_to)
+        if sends is not None and limited_to:
+            assert not isinstance(body, _Streamed)
+            check_destinations(caller.scope, sends, body, _header(headers, b"content-encoding"))
         if length is not None:
             forward.append((b"content-length", str(length).encode()))
         query = scope.get("query_string", b"")
@@ -232,6 +257,7 @@ class Gateway:
         url = base + upstream_path + ("?" + query.decode("latin-1") if query else "")
         links = None if raw_links else self._rewriter(provider, resolved.upstream)
         out = _Outbound(method, url, forward, body, provider, caller, wanted, resolved, links)
+        out.budgeted = sends is not None and bool(caller.scope.budgets)
         if not keyed:
             await self._send(out, send, request_id, record)
             return
@@ -239,6 +265,29 @@ class Gateway:
         target = path + ("?" + query.decode("latin-1") if query else "")
         print_ = fingerprint(caller.mode.value, method, target, body)
         await self._send_keyed(check_key(idempotency_key), print_, out, send, request_id, record)
+
+    async def _connection(
+        self, caller: Caller, provider: Provider, wanted: Wanted
+    ) -> tuple[Wanted, Resolved]:
+        """The connection to use, within the key's scope. A key limited to some connections
+        that names none uses the first of them that is a usable connection of this app."""
+        allowed = caller.scope.connections
+        if wanted or allowed is None:
+            resolved = await self.resolver.connection(caller, provider, wanted)
+            caller.scope.check_connection(resolved.connection_id)
+            return wanted, resolved
+        for connection_id in allowed:
+            try:
+                return connection_id, await self.resolver.connection(
+                    caller, provider, connection_id
+                )
+            except (NotFound, Conflict, Forbidden, CredentialsExpired):
+                continue
+        raise ScopeDenied(
+            f"none of this API key's connections ({', '.join(allowed) or 'none'}) is a usable "
+            f"{caller.mode.value}-mode {provider.slug} connection",
+            code="scope_connection",
+        )
 
     async def _send_keyed(
         self,
@@ -310,6 +359,8 @@ class Gateway:
         """The exchange: pauses and throttle first, then the provider; retries where safe and
         one OAuth2 refresh when the provider refuses the access token."""
         provider, resolved = out.provider, out.resolved
+        if out.budgeted and self.budget is not None:  # once per send, not per retry
+            await self.budget.spend(out.caller.key_id, out.caller.scope)
         replayable = not isinstance(out.body, _Streamed)
         retry_any = replayable and out.method in IDEMPOTENT
         retry_connect = retry_any or (replayable and out.keyed)

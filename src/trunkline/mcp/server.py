@@ -8,6 +8,8 @@ started with; over Streamable HTTP, a client for the request's own bearer key (s
 from __future__ import annotations
 
 import json
+import logging
+import time
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Any
@@ -21,6 +23,7 @@ from trunkline.actions import ActionError, Actions
 from trunkline.client import APIError, AsyncClient, TrunklineClientError
 from trunkline.mcp.tools import TOOLS, Call, ToolSpec
 
+audit = logging.getLogger("trunkline.audit")
 # Characters of JSON a tool result may have before lists are cut (about 8k tokens).
 MAX_RESULT_CHARS = 30_000
 INSTRUCTIONS = (
@@ -29,9 +32,11 @@ INSTRUCTIONS = (
     "search_actions/run_action reach every catalogued provider action, and api any endpoint."
 )
 
-# (client, default connection) for this request; the context manager closes what it opened.
+# (client, default connection, key id) for this request; the context manager closes what it
+# opened. The key id (None when not known) goes in the audit line.
 Binder = Callable[
-    [ServerRequestContext[Any, Any]], AbstractAsyncContextManager[tuple[AsyncClient, str | None]]
+    [ServerRequestContext[Any, Any]],
+    AbstractAsyncContextManager[tuple[AsyncClient, str | None, str | None]],
 ]
 
 
@@ -51,7 +56,10 @@ def tool_definition(spec: ToolSpec) -> types.Tool:
     )
 
 
-def build_server(bind: Binder, actions: Actions | None = None) -> Server[Any]:
+def build_server(
+    bind: Binder, actions: Actions | None = None, *, audit_bodies: bool = False
+) -> Server[Any]:
+    """``audit_bodies``: put tool arguments (message texts too) in the audit lines."""
     catalogue = actions or Actions.load()
     specs = {spec.name: spec for spec in TOOLS}
     definitions = [tool_definition(spec) for spec in TOOLS]
@@ -65,24 +73,53 @@ def build_server(bind: Binder, actions: Actions | None = None) -> Server[Any]:
     async def call_tool(
         ctx: ServerRequestContext[Any, Any], params: types.CallToolRequestParams
     ) -> types.CallToolResult:
+        started = time.perf_counter()
+        line: dict[str, Any] = {"key": None, "tool": params.name[:100]}
+        if audit_bodies:
+            line["arguments"] = params.arguments
+        result = await run_tool(ctx, params, line)
+        line["ms"] = round((time.perf_counter() - started) * 1000, 2)
+        line.setdefault("outcome", "error" if result.is_error else "ok")
+        audit.info("tool call", extra={"fields": line})
+        return result
+
+    async def run_tool(
+        ctx: ServerRequestContext[Any, Any],
+        params: types.CallToolRequestParams,
+        line: dict[str, Any],
+    ) -> types.CallToolResult:
         spec = specs.get(params.name)
         if spec is None:
+            line["outcome"] = "unknown_tool"
             return error_result(f"unknown tool {params.name!r}")
         args = {k: v for k, v in (params.arguments or {}).items() if v is not None}
         problem = next(iter(validators[spec.name].iter_errors(args)), None)
         if problem is not None:
+            line["outcome"] = "invalid_arguments"
             where = "/".join(str(p) for p in problem.absolute_path) or "arguments"
             return error_result(f"invalid arguments: {where}: {problem.message}")
+        call: Call | None = None
         try:
-            async with bind(ctx) as (client, connection):
+            async with bind(ctx) as (client, connection, key_id):
+                line["key"] = key_id
                 call = Call(client, catalogue, args, args.get("connection") or connection)
                 result = await spec.handler(call)
         except ActionError as exc:
+            line["outcome"] = error_code(exc.status, exc.body)
             return error_result(exc.message, exc.status, exc.body)
         except APIError as exc:
+            line["outcome"] = error_code(exc.status, exc.body)
             return error_result(exc.message, exc.status, exc.body)
         except TrunklineClientError as exc:
             return error_result(str(exc))
+        finally:
+            if call is not None:
+                line["action"] = ",".join(call.ran) or None
+                # "default": the gateway chose the app's default connection (its own access
+                # line for the same key and action names it).
+                line["connection"] = (
+                    call.connection or call.used or ("default" if call.ran else None)
+                )
         return ok_result(result)
 
     return Server(
@@ -92,6 +129,15 @@ def build_server(bind: Binder, actions: Actions | None = None) -> Server[Any]:
         on_list_tools=list_tools,
         on_call_tool=call_tool,
     )
+
+
+def error_code(status: int | None, body: Any) -> str:
+    """An error's code for the audit line: trunkline's own (``scope_read_only``), else the
+    HTTP status the provider answered."""
+    error = body.get("error") if isinstance(body, dict) else None
+    if isinstance(error, dict) and isinstance(error.get("code"), str):
+        return str(error["code"])[:64]
+    return f"http_{status}" if status else "error"
 
 
 def ok_result(result: Any) -> types.CallToolResult:

@@ -28,6 +28,9 @@ class Call:
     actions: Actions
     args: dict[str, Any]
     connection: str | None = None
+    # For the audit line: the actions run, and the connection the last one used.
+    ran: list[str] = field(default_factory=list)
+    used: str | None = None
 
     @property
     def runner(self) -> ActionRunner:
@@ -41,7 +44,10 @@ class Call:
         action = self.actions.get(name)
         if action is None:
             raise ActionError(f"no action {name!r}; search_actions lists them")
-        return await self.runner.run(action, arguments, connection=connection)
+        self.ran.append(name)
+        result = await self.runner.run(action, arguments, connection=connection)
+        self.used = result.get("connection") or self.used
+        return result
 
 
 Handler = Callable[[Call], Awaitable[Any]]

@@ -44,6 +44,8 @@ class ApiKey(Base):
     prefix: Mapped[str] = mapped_column(String(16))
     mode: Mapped[str] = mapped_column(String(8))
     name: Mapped[str] = mapped_column(String(200), default="")
+    # What the key may do (``trunkline.scopes.Scope.wire()``); null: everything. Never changed.
+    scope: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 

@@ -8,7 +8,7 @@ from alembic import op
 
 revision = "0008"
 # After 0006 (idempotency); re-chained after 0007 at merge.
-down_revision = "0006"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
