@@ -269,9 +269,10 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=5, help="wrk duration per cell")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="1 s cells: about a minute")
-    parser.add_argument("--servers", default="uvicorn,granian")
+    parser.add_argument("--servers", default="own,uvicorn,granian")
     parser.add_argument("--workers", default="1,2")
     parser.add_argument("--profile", type=Path, help="py-spy collapsed stacks to this file")
+    parser.add_argument("--profile-server", default="own", help="which server --profile records")
     parser.add_argument(
         "--ab", action="store_true", help="also trunkline on plain uvicorn (no inbound limits)"
     )
@@ -311,7 +312,8 @@ def main() -> None:
                 print(f"round {round_ + 1}/{args.rounds} done", file=sys.stderr, flush=True)
             report(targets, proxy, seconds, args.rounds)
             if args.profile:
-                profile(next(t for t in targets if t.name == "trunkline uvicorn"), args.profile)
+                name = f"trunkline {args.profile_server}"
+                profile(next(t for t in targets if t.name == name), args.profile)
         finally:
             stack.stop()
 
