@@ -96,8 +96,8 @@ def wait_http(url: str, timeout: float = 60) -> None:
     raise RuntimeError(f"{url} did not come up")
 
 
-def tree_cpu(pid: int) -> float:
-    """CPU seconds (user + system) of ``pid`` and its live descendants."""
+def tree_cpu(pid: int, user_only: bool = False) -> float:
+    """CPU seconds (user + system, or user alone) of ``pid`` and its live descendants."""
     total = 0.0
     todo = [pid]
     while todo:
@@ -105,7 +105,7 @@ def tree_cpu(pid: int) -> float:
         try:
             stat = Path(f"/proc/{p}/stat").read_text()
             fields = stat[stat.rindex(")") + 2 :].split()
-            total += (int(fields[11]) + int(fields[12])) / TICKS
+            total += (int(fields[11]) + (0 if user_only else int(fields[12]))) / TICKS
             for task in Path(f"/proc/{p}/task").iterdir():
                 todo += [int(c) for c in (task / "children").read_text().split()]
         except (FileNotFoundError, ProcessLookupError):
@@ -130,10 +130,12 @@ def wrk(target: Target, connections: int, seconds: int) -> dict[str, float]:
     for header in target.headers:
         cmd += ["-H", header]
     before = tree_cpu(target.pid)
+    before_user = tree_cpu(target.pid, user_only=True)
     out = subprocess.run(
         [*cmd, target.url], capture_output=True, text=True, timeout=seconds + 30
     ).stdout
     cpu = tree_cpu(target.pid) - before
+    user = tree_cpu(target.pid, user_only=True) - before_user
     requests = int(_grab(r"(\d+) requests in", out))
     wall = float(_grab(r"requests in ([\d.]+)s", out))
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
@@ -143,6 +145,7 @@ def wrk(target: Target, connections: int, seconds: int) -> dict[str, float]:
         "p50": _latency(out, "50%"),
         "p99": _latency(out, "99%"),
         "cpu_us": cpu / max(1, requests) * 1e6,
+        "user_us": user / max(1, requests) * 1e6,
         "cores": cpu / wall,
         "errors": float(bad.group(1) if bad else 0)
         + (sum(int(g) for g in errors.groups()) if errors else 0),
@@ -329,7 +332,7 @@ def report(targets: list[Target], proxy: Target | None, seconds: int, rounds: in
     )
     head = (
         f"{'target':<20} {'w':>2} {'req/s@64':>9} {'spread':>6} {'x nginx':>7} "
-        f"{'CPU us/req':>10} {'best':>5} {'cores':>5} {'p50@1':>7} {'p99@1':>7} {'p50@64':>7} "
+        f"{'CPU us/req':>10} {'best':>5} {'user':>5} {'cores':>5} {'p50@1':>7} {'p99@1':>7} {'p50@64':>7} "
         f"{'p99@64':>7} {'errors':>6}"
     )
     print(head)
@@ -344,12 +347,13 @@ def report(targets: list[Target], proxy: Target | None, seconds: int, rounds: in
         print(
             f"{t.name:<20} {t.workers:>2} {rps:>9.0f} {spread:>6.0%} {shown} "
             f"{median(t, 64, 'cpu_us'):>10.1f} {min(r['cpu_us'] for r in t.runs[64]):>5.0f} "
+            f"{median(t, 64, 'user_us'):>5.0f} "
             f"{median(t, 64, 'cores'):>5.2f} "
             f"{median(t, 1, 'p50'):>7.3f} {median(t, 1, 'p99'):>7.3f} "
             f"{median(t, 64, 'p50'):>7.3f} {median(t, 64, 'p99'):>7.3f} {errors:>6.0f}"
         )
     print(
-        "latencies in ms; CPU over the 64-connection cells; cores = CPU seconds per second "
+        "latencies in ms; CPU over the 64-connection cells (user: the part outside the kernel); cores = CPU seconds per second "
         "(below 1 for one worker: it was not the bottleneck, or the machine was busy); "
         "spread = (max - min) / median req/s over the rounds; best = the least CPU per request of "
         "the rounds (other load only ever adds)"

@@ -285,6 +285,7 @@ class HttpConnection(asyncio.Protocol):
         self.idle = False  # between requests: the deadline is the keep-alive one
         self.since = 0.0
         self.lingering = False
+        self.eof = False  # the client half-closed: answer what it sent, then close
         self.read_paused = False
         self.write_paused = False
         self.drained: asyncio.Future[None] | None = None
@@ -319,6 +320,17 @@ class HttpConnection(asyncio.Protocol):
         self.pipeline.clear()
         if self.drained is not None and not self.drained.done():
             self.drained.set_result(None)
+
+    def eof_received(self) -> bool:
+        """The client sent all it will: finish the request in flight (a half-closed client
+        still reads its answer), then close; an unfinished head or body just ends here."""
+        self.eof = True
+        if self.in_body and self.parsing is not None and not self.parsing.complete:
+            self.parsing.disconnected = True  # its body will never be complete
+            self.parsing.wake()
+        if self.busy() and not self.lingering:
+            return True
+        return False
 
     def pause_writing(self) -> None:
         self.write_paused = True
@@ -507,18 +519,15 @@ class HttpConnection(asyncio.Protocol):
         except BaseException:
             if not cycle.disconnected:
                 log.exception("the app failed on %s %s", cycle.scope["method"], cycle.scope["path"])
-            self._abort(cycle)
-            return
-        if not cycle.complete:
-            if not cycle.disconnected:
+        else:
+            if not cycle.complete and not cycle.disconnected:
                 log.error("the app returned without completing its response")
+        if not cycle.complete:
             self._abort(cycle)
 
     def _abort(self, cycle: Cycle) -> None:
-        """A 500 when nothing was sent yet, else a close (the client sees a cut answer)."""
-        if cycle.disconnected or cycle.complete:
-            return
-        if not cycle.started:
+        """A 500 when nothing was sent yet, then a close (a cut answer, if one had begun)."""
+        if not cycle.sent and not cycle.disconnected:
             body = b"Internal Server Error"
             self.transport.write(
                 b"HTTP/1.1 500 Internal Server Error\r\ncontent-type: text/plain; "
@@ -526,12 +535,15 @@ class HttpConnection(asyncio.Protocol):
                 % (len(body), self.shared.date, body)
             )
         cycle.complete = True
-        cycle.keep_alive = False
-        self.finished(cycle)
+        if not self.lingering:  # a lingering close ends by itself
+            self.transport.close()
 
     def finished(self, cycle: Cycle) -> None:
         """A response is complete: the next pipelined request, or wait for one."""
         if not cycle.keep_alive or self.shared.stopping:
+            self.transport.close()
+            return
+        if self.eof and not self.pipeline:
             self.transport.close()
             return
         if self.pipeline:
