@@ -332,8 +332,8 @@ def report(targets: list[Target], proxy: Target | None, seconds: int, rounds: in
     )
     head = (
         f"{'target':<20} {'w':>2} {'req/s@64':>9} {'spread':>6} {'x nginx':>7} "
-        f"{'CPU us/req':>10} {'best':>5} {'user':>5} {'cores':>5} {'p50@1':>7} {'p99@1':>7} {'p50@64':>7} "
-        f"{'p99@64':>7} {'errors':>6}"
+        f"{'CPU us/req':>10} {'best':>5} {'user':>5} {'cores':>5} {'p50@1':>7} {'p99@1':>7} "
+        f"{'p50@64':>7} {'p99@64':>7} {'errors':>6}"
     )
     print(head)
     print("-" * len(head))
@@ -353,7 +353,8 @@ def report(targets: list[Target], proxy: Target | None, seconds: int, rounds: in
             f"{median(t, 64, 'p50'):>7.3f} {median(t, 64, 'p99'):>7.3f} {errors:>6.0f}"
         )
     print(
-        "latencies in ms; CPU over the 64-connection cells (user: the part outside the kernel); cores = CPU seconds per second "
+        "latencies in ms; CPU over the 64-connection cells (user: the part outside the kernel); "
+        "cores = CPU seconds per second "
         "(below 1 for one worker: it was not the bottleneck, or the machine was busy); "
         "spread = (max - min) / median req/s over the rounds; best = the least CPU per request of "
         "the rounds (other load only ever adds)"

@@ -138,9 +138,9 @@ class _Collect:
     def __init__(self, response: bool) -> None:
         self.messages: list[Message] = []
         self.current = Message()
-        self.parser: Any = (httptools.HttpResponseParser if response else httptools.HttpRequestParser)(
-            self
-        )
+        self.parser: Any = (
+            httptools.HttpResponseParser if response else httptools.HttpRequestParser
+        )(self)
         self.response = response
         self.heads = 0
 
@@ -360,9 +360,9 @@ def requests(draw: st.DrawFn) -> bytes:
 STREAMS = st.one_of(
     st.lists(requests(), min_size=1, max_size=3).map(b"".join),
     st.binary(max_size=200),
-    st.lists(requests(), min_size=1, max_size=2).map(b"".join).flatmap(
-        lambda data: st.integers(0, len(data)).map(lambda cut: data[:cut])
-    ),
+    st.lists(requests(), min_size=1, max_size=2)
+    .map(b"".join)
+    .flatmap(lambda data: st.integers(0, len(data)).map(lambda cut: data[:cut])),
 )
 
 

@@ -1,10 +1,10 @@
 """Inbound limits on the worst day, against a real ``trunkline serve`` over raw sockets.
 
-The own server (trunkline/serving/server.py) and uvicorn (through trunkline/serving/protocol.py)
-enforce all of them; granian (the option) is held to the ones it enforces: the head size and count caps and the header timeout
-once a head has begun. (hyper takes a request
-with Content-Length and Transfer-Encoding as chunked, dropping the length, before any ASGI code
-could see both.)
+The own server (trunkline/serving/server.py, the default) and uvicorn (through
+trunkline/serving/protocol.py) enforce all of them; granian (the option) is held to the ones it
+enforces: the head size and count caps and the header timeout once a head has begun. (hyper takes
+a request with Content-Length and Transfer-Encoding as chunked, dropping the length, before any
+ASGI code could see both.)
 """
 
 from __future__ import annotations

@@ -52,9 +52,7 @@ App = Callable[[Scope, Callable[[], Awaitable[Message]], Callable[[Message], Awa
 ASGI = {"version": "3.0", "spec_version": "2.4"}
 # A request body piles up at most this much unread before reading pauses.
 HIGH_WATER = 256 * 1024
-STATUS_LINES = {
-    s.value: b"HTTP/1.1 %d %s\r\n" % (s.value, s.phrase.encode()) for s in HTTPStatus
-}
+STATUS_LINES = {s.value: b"HTTP/1.1 %d %s\r\n" % (s.value, s.phrase.encode()) for s in HTTPStatus}
 NO_BODY = frozenset({204, 304})
 # Response header names: an RFC 9110 token. Values: no control bytes but tab.
 _TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9a-zA-Z]+")
@@ -328,9 +326,7 @@ class HttpConnection(asyncio.Protocol):
         if self.in_body and self.parsing is not None and not self.parsing.complete:
             self.parsing.disconnected = True  # its body will never be complete
             self.parsing.wake()
-        if self.busy() and not self.lingering:
-            return True
-        return False
+        return self.busy() and not self.lingering
 
     def pause_writing(self) -> None:
         self.write_paused = True
@@ -624,7 +620,7 @@ async def serve(
     loop = asyncio.get_running_loop()
     shared = _Shared(app, config, loop)
     stop = stop or asyncio.Event()
-    async with run_lifespan(app):  # type: ignore[arg-type]
+    async with run_lifespan(app):
         server = await loop.create_server(lambda: HttpConnection(shared), sock=sock, backlog=2048)
         shared.sweeper = loop.call_later(SWEEP_SECONDS, _sweep, shared)
         installed = []
@@ -642,8 +638,8 @@ async def serve(
             for conn in list(shared.connections):
                 if not conn.busy():
                     conn.transport.close()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(_drained(shared), config.shutdown_timeout)
+            if shared.tasks:  # the requests in flight: let them finish, for a while
+                await asyncio.wait(list(shared.tasks), timeout=config.shutdown_timeout)
             for conn in list(shared.connections):
                 conn.transport.close()
             for task in list(shared.tasks):
@@ -652,11 +648,6 @@ async def serve(
                 shared.sweeper.cancel()
             for sig in installed:
                 loop.remove_signal_handler(sig)
-
-
-async def _drained(shared: _Shared) -> None:
-    while any(conn.busy() for conn in shared.connections) or shared.tasks:
-        await asyncio.sleep(0.05)
 
 
 def run(app: App, config: Config, sock: socket.socket) -> bool:
