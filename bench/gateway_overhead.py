@@ -192,10 +192,21 @@ class Stack:
                 proc.kill()
 
 
-def trunkline(stack: Stack, server: str, workers: int, up_port: int, providers: Path) -> Target:
+def trunkline(
+    stack: Stack,
+    server: str,
+    workers: int,
+    up_port: int,
+    providers: Path,
+    src: Path | None = None,
+) -> Target:
+    """``trunkline serve`` on ``server``; from another source tree (``src``) when given."""
     port = free_port()
-    data = stack.tmp / f"data-{server}-{workers}"
+    label = f"{server}-{workers}" + ("-base" if src else "")
+    data = stack.tmp / f"data-{label}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRUNKLINE_")}
+    if src is not None:
+        env["PYTHONPATH"] = str(src)
     env.update(
         TRUNKLINE_PROVIDERS_DIR=str(providers),
         TRUNKLINE_LOG_LEVEL="INFO",  # the access log is written, as in production
@@ -203,8 +214,8 @@ def trunkline(stack: Stack, server: str, workers: int, up_port: int, providers: 
         TRUNKLINE_WORKERS=str(workers),
         TRUNKLINE_SANDBOX="false",
     )
-    log = open(stack.tmp / f"serve-{server}-{workers}.log", "wb")  # noqa: SIM115
-    out = stack.tmp / f"serve-{server}-{workers}.out"
+    log = open(stack.tmp / f"serve-{label}.log", "wb")  # noqa: SIM115
+    out = stack.tmp / f"serve-{label}.out"
     with open(out, "wb") as stdout:
         proc = stack.start(
             [str(BIN / "trunkline"), "serve", "--port", str(port), "--data-dir", str(data)],
@@ -224,7 +235,7 @@ def trunkline(stack: Stack, server: str, workers: int, up_port: int, providers: 
     )
     r.raise_for_status()
     return Target(
-        f"trunkline {server}",
+        f"baseline {server}" if src else f"trunkline {server}",
         workers,
         url + "/bench/v1/phone-numbers",
         proc.pid,
@@ -277,7 +288,17 @@ def main() -> None:
     parser.add_argument("--profile", type=Path, help="py-spy collapsed stacks to this file")
     parser.add_argument("--profile-server", default="own", help="which server --profile records")
     parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="also trunkline from this src directory (e.g. main's) on uvicorn, 1 worker",
+    )
+    parser.add_argument(
         "--ab", action="store_true", help="also trunkline on plain uvicorn (no inbound limits)"
+    )
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="also trunkline from this src directory (e.g. main's) on uvicorn, 1 worker",
     )
     args = parser.parse_args()
     if not shutil.which("wrk"):
@@ -302,6 +323,8 @@ def main() -> None:
             for server in args.servers.split(","):
                 for workers in (int(w) for w in args.workers.split(",")):
                     targets.append(trunkline(stack, server, workers, up_port, providers))
+            if args.baseline:
+                targets.append(trunkline(stack, "uvicorn", 1, up_port, providers, args.baseline))
             if args.ab:
                 first = next(t for t in targets if t.name == "trunkline uvicorn")
                 targets.append(plain(stack, first, providers))
@@ -366,7 +389,7 @@ def report(targets: list[Target], proxy: Target | None, seconds: int, rounds: in
         "added p50 at 1 <= 0.15 ms over nginx; <= 40 us CPU per request"
     )
     for t in targets:
-        if t.name.startswith("trunkline") and t.workers == 1:
+        if t.name.startswith(("trunkline", "baseline")) and t.workers == 1:
             ratio = median(t, 64, "rps") / median(proxy, 64, "rps")
             added = median(t, 1, "p50") - median(proxy, 1, "p50")
             cpu = median(t, 64, "cpu_us")
