@@ -295,11 +295,6 @@ def main() -> None:
     parser.add_argument(
         "--ab", action="store_true", help="also trunkline on plain uvicorn (no inbound limits)"
     )
-    parser.add_argument(
-        "--baseline",
-        type=Path,
-        help="also trunkline from this src directory (e.g. main's) on uvicorn, 1 worker",
-    )
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is required (apt-get install wrk)")
