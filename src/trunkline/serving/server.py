@@ -95,14 +95,14 @@ class _Shared:
         self.connections: set[HttpConnection] = set()
         self.tasks: set[asyncio.Task[None]] = set()
         self.extra = b"".join(b"%s: %s\r\n" % pair for pair in config.headers)
-        self.date = b""
+        self.common = b""  # the Date header and the extra headers, for every response
         self.sweeper: asyncio.TimerHandle | None = None
         self.names: set[bytes] = set()  # response header names already found valid
         self.stopping = False
         self.tick()
 
     def tick(self) -> None:
-        self.date = b"date: " + formatdate(usegmt=True).encode() + b"\r\n" + self.extra
+        self.common = b"date: " + formatdate(usegmt=True).encode() + b"\r\n" + self.extra
 
 
 class Cycle:
@@ -256,7 +256,7 @@ class Cycle:
         self.status = status
         if self.length is None and not self._bodiless() and self.conn.http11:
             self.chunked = True  # unless the first body message turns out to be the last
-        self.head = head + shared.date
+        self.head = head + shared.common
         self.started = True
 
 
@@ -528,7 +528,7 @@ class HttpConnection(asyncio.Protocol):
             self.transport.write(
                 b"HTTP/1.1 500 Internal Server Error\r\ncontent-type: text/plain; "
                 b"charset=utf-8\r\ncontent-length: %d\r\nconnection: close\r\n%s\r\n%s"
-                % (len(body), self.shared.date, body)
+                % (len(body), self.shared.common, body)
             )
         cycle.complete = True
         if not self.lingering:  # a lingering close ends by itself
