@@ -514,7 +514,8 @@ class HttpConnection(asyncio.Protocol):
             await self.shared.app(cycle.scope, cycle.receive, cycle.send)
         except BaseException:
             if not cycle.disconnected:
-                log.exception("the app failed on %s %s", cycle.scope["method"], cycle.scope["path"])
+                scope = cycle.scope  # the path is the caller's: bounded in the log
+                log.exception("the app failed on %s %s", scope["method"], scope["path"][:200])
         else:
             if not cycle.complete and not cycle.disconnected:
                 log.error("the app returned without completing its response")
