@@ -60,7 +60,6 @@ _CONTROLS = bytes(c for c in range(32) if c != 9) + b"\x7f"
 _REFUSALS = {
     400: b"invalid HTTP request",
     408: b"request body timed out",
-    413: b"request too large",
     431: b"request header fields too large",
 }
 
