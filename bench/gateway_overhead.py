@@ -96,8 +96,8 @@ def wait_http(url: str, timeout: float = 60) -> None:
     raise RuntimeError(f"{url} did not come up")
 
 
-def tree_cpu(pid: int) -> float:
-    """CPU seconds (user + system) of ``pid`` and its live descendants."""
+def tree_cpu(pid: int, user_only: bool = False) -> float:
+    """CPU seconds (user + system, or user alone) of ``pid`` and its live descendants."""
     total = 0.0
     todo = [pid]
     while todo:
@@ -105,7 +105,7 @@ def tree_cpu(pid: int) -> float:
         try:
             stat = Path(f"/proc/{p}/stat").read_text()
             fields = stat[stat.rindex(")") + 2 :].split()
-            total += (int(fields[11]) + int(fields[12])) / TICKS
+            total += (int(fields[11]) + (0 if user_only else int(fields[12]))) / TICKS
             for task in Path(f"/proc/{p}/task").iterdir():
                 todo += [int(c) for c in (task / "children").read_text().split()]
         except (FileNotFoundError, ProcessLookupError):
@@ -130,10 +130,12 @@ def wrk(target: Target, connections: int, seconds: int) -> dict[str, float]:
     for header in target.headers:
         cmd += ["-H", header]
     before = tree_cpu(target.pid)
+    before_user = tree_cpu(target.pid, user_only=True)
     out = subprocess.run(
         [*cmd, target.url], capture_output=True, text=True, timeout=seconds + 30
     ).stdout
     cpu = tree_cpu(target.pid) - before
+    user = tree_cpu(target.pid, user_only=True) - before_user
     requests = int(_grab(r"(\d+) requests in", out))
     wall = float(_grab(r"requests in ([\d.]+)s", out))
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
@@ -143,6 +145,7 @@ def wrk(target: Target, connections: int, seconds: int) -> dict[str, float]:
         "p50": _latency(out, "50%"),
         "p99": _latency(out, "99%"),
         "cpu_us": cpu / max(1, requests) * 1e6,
+        "user_us": user / max(1, requests) * 1e6,
         "cores": cpu / wall,
         "errors": float(bad.group(1) if bad else 0)
         + (sum(int(g) for g in errors.groups()) if errors else 0),
@@ -189,10 +192,21 @@ class Stack:
                 proc.kill()
 
 
-def trunkline(stack: Stack, server: str, workers: int, up_port: int, providers: Path) -> Target:
+def trunkline(
+    stack: Stack,
+    server: str,
+    workers: int,
+    up_port: int,
+    providers: Path,
+    src: Path | None = None,
+) -> Target:
+    """``trunkline serve`` on ``server``; from another source tree (``src``) when given."""
     port = free_port()
-    data = stack.tmp / f"data-{server}-{workers}"
+    label = f"{server}-{workers}" + ("-base" if src else "")
+    data = stack.tmp / f"data-{label}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRUNKLINE_")}
+    if src is not None:
+        env["PYTHONPATH"] = str(src)
     env.update(
         TRUNKLINE_PROVIDERS_DIR=str(providers),
         TRUNKLINE_LOG_LEVEL="INFO",  # the access log is written, as in production
@@ -200,8 +214,8 @@ def trunkline(stack: Stack, server: str, workers: int, up_port: int, providers: 
         TRUNKLINE_WORKERS=str(workers),
         TRUNKLINE_SANDBOX="false",
     )
-    log = open(stack.tmp / f"serve-{server}-{workers}.log", "wb")  # noqa: SIM115
-    out = stack.tmp / f"serve-{server}-{workers}.out"
+    log = open(stack.tmp / f"serve-{label}.log", "wb")  # noqa: SIM115
+    out = stack.tmp / f"serve-{label}.out"
     with open(out, "wb") as stdout:
         proc = stack.start(
             [str(BIN / "trunkline"), "serve", "--port", str(port), "--data-dir", str(data)],
@@ -221,7 +235,7 @@ def trunkline(stack: Stack, server: str, workers: int, up_port: int, providers: 
     )
     r.raise_for_status()
     return Target(
-        f"trunkline {server}",
+        f"baseline {server}" if src else f"trunkline {server}",
         workers,
         url + "/bench/v1/phone-numbers",
         proc.pid,
@@ -269,9 +283,15 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=5, help="wrk duration per cell")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="1 s cells: about a minute")
-    parser.add_argument("--servers", default="uvicorn,granian")
+    parser.add_argument("--servers", default="own,uvicorn,granian")
     parser.add_argument("--workers", default="1,2")
     parser.add_argument("--profile", type=Path, help="py-spy collapsed stacks to this file")
+    parser.add_argument("--profile-server", default="own", help="which server --profile records")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="also trunkline from this src directory (e.g. main's) on uvicorn, 1 worker",
+    )
     parser.add_argument(
         "--ab", action="store_true", help="also trunkline on plain uvicorn (no inbound limits)"
     )
@@ -298,6 +318,8 @@ def main() -> None:
             for server in args.servers.split(","):
                 for workers in (int(w) for w in args.workers.split(",")):
                     targets.append(trunkline(stack, server, workers, up_port, providers))
+            if args.baseline:
+                targets.append(trunkline(stack, "uvicorn", 1, up_port, providers, args.baseline))
             if args.ab:
                 first = next(t for t in targets if t.name == "trunkline uvicorn")
                 targets.append(plain(stack, first, providers))
@@ -311,7 +333,8 @@ def main() -> None:
                 print(f"round {round_ + 1}/{args.rounds} done", file=sys.stderr, flush=True)
             report(targets, proxy, seconds, args.rounds)
             if args.profile:
-                profile(next(t for t in targets if t.name == "trunkline uvicorn"), args.profile)
+                name = f"trunkline {args.profile_server}"
+                profile(next(t for t in targets if t.name == name), args.profile)
         finally:
             stack.stop()
 
@@ -327,8 +350,8 @@ def report(targets: list[Target], proxy: Target | None, seconds: int, rounds: in
     )
     head = (
         f"{'target':<20} {'w':>2} {'req/s@64':>9} {'spread':>6} {'x nginx':>7} "
-        f"{'CPU us/req':>10} {'best':>5} {'cores':>5} {'p50@1':>7} {'p99@1':>7} {'p50@64':>7} "
-        f"{'p99@64':>7} {'errors':>6}"
+        f"{'CPU us/req':>10} {'best':>5} {'user':>5} {'cores':>5} {'p50@1':>7} {'p99@1':>7} "
+        f"{'p50@64':>7} {'p99@64':>7} {'errors':>6}"
     )
     print(head)
     print("-" * len(head))
@@ -342,12 +365,14 @@ def report(targets: list[Target], proxy: Target | None, seconds: int, rounds: in
         print(
             f"{t.name:<20} {t.workers:>2} {rps:>9.0f} {spread:>6.0%} {shown} "
             f"{median(t, 64, 'cpu_us'):>10.1f} {min(r['cpu_us'] for r in t.runs[64]):>5.0f} "
+            f"{median(t, 64, 'user_us'):>5.0f} "
             f"{median(t, 64, 'cores'):>5.2f} "
             f"{median(t, 1, 'p50'):>7.3f} {median(t, 1, 'p99'):>7.3f} "
             f"{median(t, 64, 'p50'):>7.3f} {median(t, 64, 'p99'):>7.3f} {errors:>6.0f}"
         )
     print(
-        "latencies in ms; CPU over the 64-connection cells; cores = CPU seconds per second "
+        "latencies in ms; CPU over the 64-connection cells (user: the part outside the kernel); "
+        "cores = CPU seconds per second "
         "(below 1 for one worker: it was not the bottleneck, or the machine was busy); "
         "spread = (max - min) / median req/s over the rounds; best = the least CPU per request of "
         "the rounds (other load only ever adds)"
@@ -359,7 +384,7 @@ def report(targets: list[Target], proxy: Target | None, seconds: int, rounds: in
         "added p50 at 1 <= 0.15 ms over nginx; <= 40 us CPU per request"
     )
     for t in targets:
-        if t.name.startswith("trunkline") and t.workers == 1:
+        if t.name.startswith(("trunkline", "baseline")) and t.workers == 1:
             ratio = median(t, 64, "rps") / median(proxy, 64, "rps")
             added = median(t, 1, "p50") - median(proxy, 1, "p50")
             cpu = median(t, 64, "cpu_us")

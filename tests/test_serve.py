@@ -8,6 +8,7 @@ import subprocess
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.conftest import upstream_env
 from tests.support import echo as echo_mod
@@ -158,12 +159,20 @@ def test_postgres_replicas_share_state(
         two.stop()
 
 
-def test_granian_server_option(data_dir: Path, echo: tuple[str, object]) -> None:
-    """TRUNKLINE_SERVER=granian: the same gateway on the Rust server, in this process."""
+@pytest.mark.parametrize(
+    ("how", "env", "args"),
+    [
+        ("granian, by setting", {"TRUNKLINE_SERVER": "granian"}, []),
+        ("uvicorn, by flag", {}, ["--server", "uvicorn"]),
+        ("own, by flag over a setting", {"TRUNKLINE_SERVER": "uvicorn"}, ["--server", "own"]),
+    ],
+)
+def test_server_option(
+    how: str, env: dict[str, str], args: list[str], data_dir: Path, echo: tuple[str, object]
+) -> None:
+    """``--server`` / TRUNKLINE_SERVER: the same gateway on each server, in this process."""
     proc = TrunklineProcess(
-        data_dir,
-        env={**upstream_env(echo[0]), "TRUNKLINE_SERVER": "granian"},
-        args=["--no-sandbox"],
+        data_dir, env={**upstream_env(echo[0]), **env}, args=["--no-sandbox", *args]
     ).start()
     try:
         r = httpx.post(proc.url + "/connections", headers=proc.headers(), json=QUO)

@@ -1,10 +1,10 @@
 """Inbound limits on the worst day, against a real ``trunkline serve`` over raw sockets.
 
-uvicorn (the default) enforces all of them through trunkline/serving/protocol.py; granian (the
-option) is held to the ones it enforces: the head size and count caps and the header timeout
-once a head has begun. (hyper takes a request
-with Content-Length and Transfer-Encoding as chunked, dropping the length, before any ASGI code
-could see both.)
+The own server (trunkline/serving/server.py, the default) and uvicorn (through
+trunkline/serving/protocol.py) enforce all of them; granian (the option) is held to the ones it
+enforces: the head size and count caps and the header timeout once a head has begun. (hyper takes
+a request with Content-Length and Transfer-Encoding as chunked, dropping the length, before any
+ASGI code could see both.)
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def _start(
     return TrunklineProcess(data, env=env, args=["--no-sandbox"]).start()
 
 
-@pytest.fixture(scope="module", params=["uvicorn", "granian"])
+@pytest.fixture(scope="module", params=["own", "uvicorn", "granian"])
 def server(
     request: pytest.FixtureRequest,
     tmp_path_factory: pytest.TempPathFactory,
@@ -56,12 +56,14 @@ def server(
         proc.stop()
 
 
-@pytest.fixture(scope="module")
-def uvicorn_only(
-    tmp_path_factory: pytest.TempPathFactory, echo: tuple[str, EchoUpstream]
+@pytest.fixture(scope="module", params=["own", "uvicorn"])
+def full_limits(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    echo: tuple[str, EchoUpstream],
 ) -> Iterator[TrunklineProcess]:
-    """Limits only the default server enforces (granian cannot: docs/performance.md)."""
-    proc = _start("uvicorn", tmp_path_factory, echo)
+    """Limits only the own server and uvicorn enforce (granian cannot: docs/performance.md)."""
+    proc = _start(request.param, tmp_path_factory, echo)
     r = httpx.post(proc.url + "/connections", headers=proc.headers(), json=QUO)
     assert r.status_code == 201
     try:
@@ -145,9 +147,9 @@ def test_101_small_headers_are_refused_with_431(server: TrunklineProcess) -> Non
 
 
 def test_content_length_with_transfer_encoding_is_refused(
-    uvicorn_only: TrunklineProcess, echo: tuple[str, EchoUpstream]
+    full_limits: TrunklineProcess, echo: tuple[str, EchoUpstream]
 ) -> None:
-    server = uvicorn_only
+    server = full_limits
     seen = len(echo[1].seen)
     auth = f"Authorization: Bearer {server.api_key}\r\n".encode()
     request = (
@@ -173,19 +175,19 @@ def test_slow_headers_are_cut(server: TrunklineProcess) -> None:
     assert time.monotonic() - started < 6  # header timeout 2 s, swept every second
 
 
-def test_a_client_that_connects_and_says_nothing_is_cut(uvicorn_only: TrunklineProcess) -> None:
+def test_a_client_that_connects_and_says_nothing_is_cut(full_limits: TrunklineProcess) -> None:
     started = time.monotonic()
-    with connect(uvicorn_only) as sock:
+    with connect(full_limits) as sock:
         assert read_all(sock) == b""
     assert time.monotonic() - started < 5
 
 
 def test_a_slow_body_gets_408(
-    uvicorn_only: TrunklineProcess, echo: tuple[str, EchoUpstream]
+    full_limits: TrunklineProcess, echo: tuple[str, EchoUpstream]
 ) -> None:
-    auth = f"Authorization: Bearer {uvicorn_only.api_key}\r\n".encode()
+    auth = f"Authorization: Bearer {full_limits.api_key}\r\n".encode()
     started = time.monotonic()
-    with connect(uvicorn_only) as sock:
+    with connect(full_limits) as sock:
         sock.sendall(
             b"POST /quo/v1/echo HTTP/1.1\r\nHost: x\r\n"
             + auth
@@ -196,8 +198,8 @@ def test_a_slow_body_gets_408(
     assert time.monotonic() - started < 5
 
 
-def test_idle_keep_alive_is_closed(uvicorn_only: TrunklineProcess) -> None:
-    with connect(uvicorn_only) as sock:
+def test_idle_keep_alive_is_closed(full_limits: TrunklineProcess) -> None:
+    with connect(full_limits) as sock:
         sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
         assert sock.recv(65536).startswith(b"HTTP/1.1 200")
         started = time.monotonic()
@@ -209,8 +211,9 @@ def _lower_nofile() -> None:
     resource.setrlimit(resource.RLIMIT_NOFILE, (1024, 1024))
 
 
+@pytest.mark.parametrize("name", ["own", "uvicorn"])
 def test_2000_slow_sockets_under_1024_fds_do_not_lock_clients_out(
-    tmp_path: Path, echo: tuple[str, EchoUpstream]
+    name: str, tmp_path: Path, echo: tuple[str, EchoUpstream]
 ) -> None:
     """Slowloris with twice the server's file descriptors: the connection cap (kept under the
     fd limit) hands a new connection the slot of the longest-waiting idle one, so a real client
@@ -221,7 +224,7 @@ def test_2000_slow_sockets_under_1024_fds_do_not_lock_clients_out(
     resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 4096)), hard))
     proc = TrunklineProcess(
         tmp_path / "data",
-        env={**upstream_env(echo[0]), "TRUNKLINE_SERVER": "uvicorn"},
+        env={**upstream_env(echo[0]), "TRUNKLINE_SERVER": name},
         args=["--no-sandbox"],
         preexec=_lower_nofile,
     ).start()

@@ -26,11 +26,11 @@ class Settings(BaseSettings):
     )
     host: str = Field(default="127.0.0.1", description="Address `trunkline serve` binds to.")
     port: int = Field(default=DEFAULT_PORT, ge=0, le=65535, description="Port to listen on.")
-    server: Literal["uvicorn", "granian"] = Field(
-        default="uvicorn",
-        description="HTTP server `trunkline serve` runs on. uvicorn (httptools) enforces every "
-        "inbound limit below; granian enforces only the header caps and the header timeout (see "
-        "docs/performance.md).",
+    server: Literal["own", "uvicorn", "granian"] = Field(
+        default="own",
+        description="HTTP server `trunkline serve` runs on: `own` (trunkline's, on asyncio and "
+        "httptools) and uvicorn (httptools) enforce every inbound limit below; granian enforces "
+        "only the header caps and the header timeout (see docs/performance.md).",
     )
     workers: int = Field(
         default=1,

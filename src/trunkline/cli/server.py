@@ -44,6 +44,10 @@ def serve(
     workers: Annotated[
         int | None, typer.Option(help="Worker processes on the one port (default 1).")
     ] = None,
+    server: Annotated[
+        str | None,
+        typer.Option(help="HTTP server: own, uvicorn or granian (docs/performance.md)."),
+    ] = None,
 ) -> None:
     """Run everything: control API, connect page, gateway and sandboxes (in each worker)."""
     settings = settings_from(
@@ -52,6 +56,7 @@ def serve(
         data_dir=data_dir,
         sandbox=False if no_sandbox else None,
         workers=workers,
+        server=server,
     )
     logs.configure(settings.log_level)
     if settings.workers > 1 and settings.sandbox:
@@ -134,6 +139,9 @@ def _run(app: Any, host: str, port: int, settings: Settings) -> None:
         print(f"{settings.workers} workers", flush=True)
         supervisor = Supervisor(settings.workers, None, granian_worker, settings.shutdown_timeout)
         sys.exit(supervisor.run())
+    if settings.server == "own":
+        _run_own(app, host, port, settings)
+        return
     if settings.workers == 1:
         server = uvicorn.Server(_uvicorn_config(app, host, port, settings))
         try:
@@ -162,22 +170,55 @@ def _run(app: Any, host: str, port: int, settings: Settings) -> None:
     sys.exit(Supervisor(settings.workers, sock, work, settings.shutdown_timeout).run())
 
 
-def _uvicorn_config(
-    app: Any, host: str, port: int, settings: Settings, headers: list[tuple[str, str]] | None = None
-) -> uvicorn.Config:
-    """uvicorn on httptools with trunkline's inbound limits (trunkline/serving/protocol.py)."""
-    limits = Limits(
+def _limits(settings: Settings) -> Limits:
+    return Limits(
         max_header_bytes=settings.max_header_bytes,
         max_headers=settings.max_headers,
         header_timeout=settings.header_timeout,
         body_timeout=settings.body_timeout,
         max_connections=settings.max_connections,
     )
+
+
+def _run_own(app: Any, host: str, port: int, settings: Settings) -> None:
+    """trunkline's own server (serving/server.py), in this process or in each worker."""
+    from trunkline.serving import server as own
+
+    try:
+        sock = bind(host, port)
+    except OSError as exc:
+        errors.print(f"[red]cannot listen on {host}:{port}:[/red] {exc}")
+        raise typer.Exit(1) from None
+
+    def work(index: int, sock: socket.socket | None) -> None:
+        assert sock is not None
+        # Which worker answered, for operators and tests; no PID or host detail leaks.
+        headers = ((b"trunkline-worker", str(index).encode()),) if index else ()
+        config = own.Config(
+            _limits(settings),
+            keep_alive_timeout=settings.keep_alive_timeout,
+            shutdown_timeout=settings.shutdown_timeout,
+            headers=headers,
+        )
+        if not own.run(app, config, sock):
+            sys.exit(1)
+
+    if settings.workers == 1:
+        work(0, sock)
+        return
+    print(f"{settings.workers} workers", flush=True)
+    sys.exit(Supervisor(settings.workers, sock, work, settings.shutdown_timeout).run())
+
+
+def _uvicorn_config(
+    app: Any, host: str, port: int, settings: Settings, headers: list[tuple[str, str]] | None = None
+) -> uvicorn.Config:
+    """uvicorn on httptools with trunkline's inbound limits (trunkline/serving/protocol.py)."""
     return uvicorn.Config(
         app,
         host=host,
         port=port,
-        http=protocol_class(limits),
+        http=protocol_class(_limits(settings)),
         log_level="warning",
         access_log=False,
         server_header=False,

@@ -25,8 +25,12 @@ class AccessLog:
     def write(self, fields: dict[str, Any]) -> None:
         if not self.enabled:
             return
+        now = int(time.time())
+        if now != self._second:  # one timestamp string per second, not per line
+            self._second = now
+            self._stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now))
         entry = {
-            "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime()),
+            "ts": self._stamp,
             "level": "info",
             "logger": "trunkline.access",
             "msg": "proxy",

@@ -14,10 +14,15 @@ _FORBIDDEN = re.compile(
     re.IGNORECASE,
 )
 _ESCAPE = re.compile(r"%([0-9a-f]{2})", re.IGNORECASE)
+# Paths already found safe (the same few recur: list endpoints); bounded, cleared when full.
+_SAFE: set[str] = set()
+_SAFE_MAX = 8192
 
 
 def safe_upstream_path(raw_path: str) -> str:
     """Check the still-percent-encoded path (beginning with ``/``) and return it unchanged."""
+    if raw_path in _SAFE:
+        return raw_path
     if raw_path.startswith("//"):
         raise InvalidRequest("path must not start with '//'", code="invalid_path")
     if _FORBIDDEN.search(raw_path):
@@ -27,6 +32,9 @@ def safe_upstream_path(raw_path: str) -> str:
         )
     if any(_is_dot_segment(segment) for segment in raw_path.split("/")):
         raise InvalidRequest("path must not contain '.' or '..' segments", code="invalid_path")
+    if len(_SAFE) >= _SAFE_MAX:
+        _SAFE.clear()
+    _SAFE.add(raw_path)
     return raw_path
 
 

@@ -617,6 +617,15 @@ async def send_error(send: Send, exc: TrunklineError, request_id: str) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
+_TEMPLATES: dict[str, str] = {}
+
+
 def template(path: str) -> str:
     """``/v1/messages/AC123abc`` → ``/v1/messages/{id}``: a log field without customer data."""
-    return "/".join(_ID_SEGMENT.sub("{id}", segment) for segment in path.split("/"))
+    found = _TEMPLATES.get(path)
+    if found is None:
+        found = "/".join(_ID_SEGMENT.sub("{id}", segment) for segment in path.split("/"))
+        if len(_TEMPLATES) >= 8192:  # bounded: paths with ids in them never repeat
+            _TEMPLATES.clear()
+        _TEMPLATES[path] = found
+    return found
