@@ -1,0 +1,106 @@
+"""Catalogued actions from the command line: the one action runner (``trunkline.actions``) over
+the SDK's ``AsyncClient``, with ``--arg key=value`` parsing and ``--since`` windows."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import re
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+
+import orjson
+
+from trunkline.actions import Action, ActionError, ActionRunner, Actions
+from trunkline.cli.output import USAGE, die, exit_for
+from trunkline.client import AsyncClient, TrunklineClientError
+
+T = TypeVar("T")
+_SPAN = re.compile(r"^(\d+)([mhdw])$")
+_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+@functools.cache
+def catalogue() -> Actions:
+    return Actions.load()
+
+
+def action(name: str) -> Action:
+    found = catalogue().get(name)
+    if found is None:
+        die(f"no action named {name!r} (list them with: trunkline run --list)", USAGE)
+    return found
+
+
+def call(work: Callable[[ActionRunner], Awaitable[T]]) -> T:
+    """Run ``work`` with a runner on a fresh client; any error becomes one line and an exit."""
+
+    async def go() -> T:
+        async with AsyncClient(timeout=120) as client:
+            return await work(ActionRunner(client))
+
+    try:
+        return asyncio.run(go())
+    except (ActionError, TrunklineClientError) as exc:
+        raise exit_for(exc) from None
+
+
+def run(name: str, args: Mapping[str, Any], connection: str | None = None) -> dict[str, Any]:
+    chosen = action(name)
+    return call(lambda runner: runner.run(chosen, args, connection=connection))
+
+
+def parse_args(chosen: Action, pairs: Sequence[str], json_pairs: Sequence[str]) -> dict[str, Any]:
+    """``key=value`` pairs typed by the action's schema (numbers, booleans, comma lists), and
+    ``key=JSON`` pairs taken as they are."""
+    properties = chosen.input_schema().get("properties", {})
+    values: dict[str, Any] = {}
+    for item in pairs:
+        key, raw = _pair(item, "--arg")
+        values[key] = _typed(key, raw, properties.get(key, {}))
+    for item in json_pairs:
+        key, raw = _pair(item, "--arg-json")
+        try:
+            values[key] = orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:
+            die(f"--arg-json {key}: not JSON ({exc})", USAGE)
+    return values
+
+
+def _pair(item: str, flag: str) -> tuple[str, str]:
+    key, sep, raw = item.partition("=")
+    if not sep or not key:
+        die(f"{flag} wants KEY=VALUE, got {item!r}", USAGE)
+    return key, raw
+
+
+def _typed(key: str, raw: str, schema: Mapping[str, Any]) -> Any:
+    kind = schema.get("type")
+    try:
+        if kind == "integer":
+            return int(raw)
+        if kind == "number":
+            return float(raw)
+    except ValueError:
+        die(f"--arg {key}: {raw!r} is not a {kind}", USAGE)
+    if kind == "boolean":
+        if raw.lower() not in ("true", "false", "1", "0", "yes", "no"):
+            die(f"--arg {key}: {raw!r} is not true or false", USAGE)
+        return raw.lower() in ("true", "1", "yes")
+    if kind == "array":
+        return [part for part in raw.split(",") if part]
+    return raw
+
+
+def since(value: str, now: datetime | None = None) -> datetime:
+    """``7d``, ``24h``, ``30m``, ``2w`` ago, or a date (``2026-11-01``) or ISO time, in UTC."""
+    span = _SPAN.match(value.strip())
+    if span:
+        ago = timedelta(**{_UNITS[span.group(2)]: int(span.group(1))})
+        return (now or datetime.now(UTC)) - ago
+    try:
+        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        die(f"--since {value!r}: use 7d, 24h, 30m, 2w, a date (2026-11-01) or an ISO time", USAGE)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
