@@ -28,6 +28,9 @@ EXIT_CODES_HELP = (
     "4 missing or refused API key, 5 error from the server or provider, 130 interrupted."
 )
 
+NO_KEY = (
+    "no API key: set TRUNKLINE_API_KEY (or MATON_API_KEY); make one with: trunkline keys create"
+)
 console = Console()
 # soft_wrap: a long message stays one line when stderr is a file or a pipe (no 80-column cut).
 errors = Console(stderr=True, soft_wrap=True, highlight=False)
@@ -88,6 +91,8 @@ def said(message: str, code: int) -> typer.Exit:
 def exit_for(exc: Exception, base_url: str | None = None) -> typer.Exit:
     """The one place a client-side error becomes a line and an exit code (raise what it
     returns, ``from None``)."""
+    if isinstance(exc, ActionError) and _gateway_code(exc.body) == "unauthorized":
+        return said(f"the API key was refused: {exc.message}", AUTH)
     if isinstance(exc, ActionError):
         where = f" (HTTP {exc.status})" if exc.status else ""
         return said(f"{exc.message}{where}", USAGE if exc.status is None else API)
@@ -102,8 +107,14 @@ def exit_for(exc: Exception, base_url: str | None = None) -> typer.Exit:
     if isinstance(cause, httpx.HTTPError):
         return said(f"trunkline did not answer in time ({type(cause).__name__})", UNREACHABLE)
     if isinstance(exc, TrunklineClientError) and "API key" in str(exc):
-        return said(str(exc), AUTH)
+        return said(NO_KEY, AUTH)
     return said(str(exc), API)
+
+
+def _gateway_code(body: Any) -> str | None:
+    """The code of trunkline's own error shape (a provider's errors pass through unchanged)."""
+    error = body.get("error") if isinstance(body, dict) else None
+    return str(error.get("code")) if isinstance(error, dict) and "request_id" in error else None
 
 
 def _url_of(error: httpx.HTTPError) -> str:

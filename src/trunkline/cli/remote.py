@@ -12,14 +12,12 @@ import typer
 
 from trunkline.cli.output import (
     API,
-    AUTH,
     USAGE,
     console,
     die,
     emit_json,
     errors,
     exit_for,
-    said,
     table,
     wants_json,
 )
@@ -38,7 +36,7 @@ def _client() -> Client:
     try:
         return Client()
     except TrunklineClientError as exc:
-        raise said(str(exc), AUTH) from None
+        raise exit_for(exc) from None
 
 
 def _fail(exc: TrunklineClientError) -> typer.Exit:

@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from trunkline.cli import actions
 from trunkline.cli.output import (
@@ -142,7 +143,7 @@ def sms_send(
         return
     sent = result.get("data") or {}
     ident = sent.get("id") or sent.get("sid")
-    console.print(f"sent {ident} from {sender} to {to} ({sent.get('status')})")
+    console.print(f"sent {ident} from {sender} to {to} ({sent.get('status')})", markup=False)
 
 
 def _first_number(spec: SmsApp, connection: str | None) -> str:
@@ -221,12 +222,15 @@ def _print_quo_extras(parts: dict[str, Any]) -> None:
         if lines:
             console.print(f"\n[bold]{heading}[/bold]")
             for line in lines:
-                console.print(f"  • {line}")
+                console.print(f"  • {escape(str(line))}", highlight=False)
     dialogue = (parts.get("transcript") or {}).get("dialogue") or []
     if dialogue:
         console.print("\n[bold]Transcript[/bold]")
         for turn in dialogue:
-            console.print(f"  [cyan]{turn.get('identifier')}[/cyan]: {turn.get('content')}")
+            who, said = turn.get("identifier"), turn.get("content")
+            console.print(
+                f"  [cyan]{escape(str(who))}[/cyan]: {escape(str(said))}", highlight=False
+            )
     voicemail = parts.get("voicemail") or {}
     if voicemail.get("transcript") or voicemail.get("recordingUrl"):
         console.print("\n[bold]Voicemail[/bold]")
