@@ -234,9 +234,8 @@ def _print_quo_extras(parts: dict[str, Any]) -> None:
     voicemail = parts.get("voicemail") or {}
     if voicemail.get("transcript") or voicemail.get("recordingUrl"):
         console.print("\n[bold]Voicemail[/bold]")
-        console.print(
-            f"  {voicemail.get('transcript') or ''} {voicemail.get('recordingUrl') or ''}"
-        )
+        heard = f"{voicemail.get('transcript') or ''} {voicemail.get('recordingUrl') or ''}"
+        console.print(f"  {escape(heard)}", highlight=False)
 
 
 @contacts.command("search")
