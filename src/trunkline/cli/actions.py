@@ -83,7 +83,7 @@ def _typed(key: str, raw: str, schema: Mapping[str, Any]) -> Any:
         if kind == "number":
             return float(raw)
     except ValueError:
-        die(f"--arg {key}: {raw!r} is not a {kind}", USAGE)
+        die(f"--arg {key}: {raw!r} is not {'an integer' if kind == 'integer' else 'a number'}", 2)
     if kind == "boolean":
         if raw.lower() not in ("true", "false", "1", "0", "yes", "no"):
             die(f"--arg {key}: {raw!r} is not true or false", USAGE)
