@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 import orjson
+from jsonschema import Draft202012Validator
 
 from trunkline.actions import Action, ActionError, ActionRunner, Actions
 from trunkline.cli.output import USAGE, die, exit_for
@@ -66,6 +67,15 @@ def parse_args(chosen: Action, pairs: Sequence[str], json_pairs: Sequence[str]) 
         except orjson.JSONDecodeError as exc:
             die(f"--arg-json {key}: not JSON ({exc})", USAGE)
     return values
+
+
+def check(chosen: Action, args: Mapping[str, Any]) -> None:
+    """The runner's own input check, before anything is written (export's files)."""
+    values = {k: v for k, v in args.items() if v is not None}
+    problem = next(iter(Draft202012Validator(chosen.input_schema()).iter_errors(values)), None)
+    if problem is not None:
+        where = "/".join(str(p) for p in problem.absolute_path) or "input"
+        die(f"invalid input for {chosen.name}: {where}: {problem.message}", USAGE)
 
 
 def _pair(item: str, flag: str) -> tuple[str, str]:

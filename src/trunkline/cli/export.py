@@ -62,10 +62,15 @@ def export(
             die("--since applies to calls", USAGE)
         spec = CALLS[app]
         args[spec.since_input] = _when(actions.since(since), spec.since_is_date)
+    actions.check(chosen, args)
     job = Export(out, chosen, args, fmt, page_size, connection)
     job.prepare(restart)
     try:
         actions.call(job.run)
+    except typer.Exit:
+        if job.state["pages"] == 0:  # nothing written: leave no state behind
+            job.state_path.unlink(missing_ok=True)
+        raise
     except KeyboardInterrupt:
         errors.print(
             f"interrupted: {job.state['rows']} rows in {out}; run the same command again to resume"
