@@ -142,3 +142,26 @@ def test_sms_send_asks_first(
     assert f"to {to} (queued)" in accepted.text
     sent = [m for m in quo_messages(trunkline_sandboxed, to) if m["text"] == text]
     assert len(sent) == 1 and json.dumps(sent[0]["to"]) == json.dumps([to])
+
+
+def test_tables_never_cut_ids_or_urls(
+    trunkline_sandboxed: TrunklineProcess, terminals: list[Terminal]
+) -> None:
+    env = cli_env(trunkline_sandboxed)
+    ids = [
+        c["connection_id"]
+        for c in json.loads(trunkline_sandboxed.cli("connections", "list").stdout)
+    ]
+    narrow = Terminal([str(BIN), "connections", "list"], env, columns=60)
+    terminals.append(narrow)
+    assert narrow.wait() == 0
+    assert "┏" in narrow.text and all(i in narrow.text for i in ids)  # whole, on one line each
+    calls = Terminal([str(BIN), "calls", "list", "--app", "twilio", "-L", "3"], env, columns=60)
+    terminals.append(calls)
+    assert calls.wait() == 0
+    assert len(re.findall(r"│ CA[0-9a-f]{32} │", calls.text)) == 3
+    wide = Terminal([str(BIN), "connections", "list", "--wide"], env, columns=60)
+    terminals.append(wide)
+    assert wide.wait() == 0
+    rows = [line for line in wide.text.splitlines() if ids[0] in line]
+    assert '"sandbox":true' in rows[0]  # --wide: the metadata stays on the id's line
