@@ -56,10 +56,11 @@ def table(
         grid.add_column(column, no_wrap=keep or wide, overflow="fold")
     for row in rows:
         grid.add_row(*(_cell(row.get(column)) for column in columns))
-    needed = Measurement.get(console, console.options, grid)
+    # measured against an unbounded width (a measurement is clamped to the width it is given)
+    needed = Measurement.get(console, console.options.update_width(100_000), grid)
     width = needed.maximum if wide else needed.minimum
-    if width > console.width:
-        console.print(grid, width=width, crop=False)
+    if width > console.width:  # Console.print never goes wider than its console: use a wider one
+        Console(width=width, force_terminal=console.is_terminal).print(grid, crop=False)
     else:
         console.print(grid)
 
