@@ -45,7 +45,9 @@ def test_a_refused_connection(trunkline_sandboxed: TrunklineProcess, args: tuple
     assert f"cannot reach trunkline at {url}: is `trunkline serve` running?" in line
 
 
-@pytest.mark.parametrize("args", [("connections", "list"), ("calls", "list"), ("run", "--list")])
+@pytest.mark.parametrize(
+    "args", [("connections", "list"), ("calls", "list"), ("run", "--list"), ("mcp",)]
+)
 def test_a_missing_key(trunkline_sandboxed: TrunklineProcess, args: tuple[str, ...]) -> None:
     result = trunkline_sandboxed.cli(*args, env={"TRUNKLINE_API_KEY": "", "MATON_API_KEY": ""})
     if args[0] == "run":  # listing the catalogue needs no server

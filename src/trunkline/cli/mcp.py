@@ -7,6 +7,7 @@ import os
 
 import typer
 
+from trunkline.cli.output import exit_for
 from trunkline.client import AsyncClient, TrunklineClientError
 
 
@@ -23,6 +24,5 @@ def mcp(
     try:
         client = AsyncClient(api_key, base_url=url, timeout=120)
     except TrunklineClientError as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(2) from exc
+        raise exit_for(exc) from None
     asyncio.run(serve_stdio(client, connection or os.environ.get("MATON_CONNECTION")))
