@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.oauth.helpers import hidden
+from tests.oauth.helpers import Dance, hidden
 from tests.support.process import BIN, TrunklineProcess
 from tests.support.terminal import Terminal
 from trunkline.sandbox import load_sandbox
@@ -76,6 +76,19 @@ def test_connections_create_opens_the_link_and_spins_until_active(
         headers=trunkline_sandboxed.headers(),
     ).json()["connection"]["status"]
     assert status == "ACTIVE"
+
+
+def test_the_spinner_stops_when_the_connection_fails(
+    trunkline_sandboxed: TrunklineProcess, terminals: list[Terminal]
+) -> None:
+    terminal = open_terminal(
+        terminals, trunkline_sandboxed, "connections", "create", "ringcentral", "--no-browser"
+    )
+    url = terminal.expect(r"\n(http://127\.0\.0\.1:\d+/connect\S*)\n").group(1)
+    terminal.expect(f"[{SPINNER_FRAMES}] waiting for ringcentral")
+    Dance(url).run("deny")  # the person says no at RingCentral
+    terminal.expect(r"error: connection \S+ FAILED")
+    assert terminal.wait() == 5
 
 
 def test_connections_create_without_waiting(

@@ -137,6 +137,8 @@ class Export:
             while self.state["pages"] == 0 or self.state["cursor"]:
                 values = {**self.args, "limit": self.page_size, "cursor": self.state["cursor"]}
                 page = await runner.run(self.chosen, values, connection=self.connection)
+                # every later page on the connection the first one used
+                self.connection = page.get("connection") or self.connection
                 self._write(page["items"], page.get("next_cursor"))
                 progress.update(task, completed=self.state["rows"], page=self.state["pages"])
 

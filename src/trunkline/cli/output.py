@@ -1,9 +1,9 @@
 """Tables for people on a terminal, JSON for programs (or with ``--json``), one-line errors.
 
 Exit codes, the same for every client-side command (``trunkline --help`` lists them):
-0 done, 1 cancelled (a "no" at a prompt), 2 usage (bad option, missing file, ...),
+0 done, 1 cancelled (a "no" at a prompt, or Ctrl-C), 2 usage (bad option, missing file, ...),
 3 the server cannot be reached, 4 no API key or the key was refused, 5 the server or the
-provider answered with an error, 130 interrupted (Ctrl-C).
+provider answered with an error, 130 an export stopped by Ctrl-C (run it again to resume).
 """
 
 from __future__ import annotations
@@ -25,7 +25,8 @@ from trunkline.client import APIError, AuthenticationError, TrunklineClientError
 CANCELLED, USAGE, UNREACHABLE, AUTH, API, INTERRUPTED = 1, 2, 3, 4, 5, 130
 EXIT_CODES_HELP = (
     "Exit codes: 0 done, 1 cancelled, 2 usage error, 3 server unreachable, "
-    "4 missing or refused API key, 5 error from the server or provider, 130 interrupted."
+    "4 missing or refused API key, 5 error from the server or provider, "
+    "130 export interrupted (resumable)."
 )
 
 NO_KEY = (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 import webbrowser
@@ -97,10 +98,16 @@ def create(
         return
     errors.print("Open this link to connect (it works once):")
     print(conn.url, flush=True)  # whole, on its own line: copyable, clickable
-    if browser and sys.stdin.isatty():
+    if browser and _has_browser():
         webbrowser.open(conn.url)
     if wait and sys.stdout.isatty():
         _wait_for(client, conn, timeout)
+
+
+def _has_browser() -> bool:
+    """A person at a graphical session (a text browser would take over this terminal)."""
+    graphical = any(os.environ.get(v) for v in ("BROWSER", "DISPLAY", "WAYLAND_DISPLAY"))
+    return sys.stdin.isatty() and (graphical or sys.platform == "darwin")
 
 
 def _wait_for(client: Client, conn: Connection, timeout: float) -> None:
