@@ -1,23 +1,21 @@
-"""Catalogued actions from the command line: the one action runner (``trunkline.actions``) over
-the SDK's ``AsyncClient``, with ``--arg key=value`` parsing and ``--since`` windows."""
+"""Catalogued actions from the command line, run by the SDK (``Trunkline().actions``), with
+``--arg key=value`` parsing and ``--since`` windows."""
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import re
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 import orjson
 from jsonschema import Draft202012Validator
 
-from trunkline.actions import Action, ActionError, ActionRunner, Actions
+from trunkline.actions import Actions
 from trunkline.cli.output import USAGE, die, exit_for
-from trunkline.client import AsyncClient, TrunklineClientError
+from trunkline.client import Action, Trunkline, TrunklineClientError
 
-T = TypeVar("T")
 _SPAN = re.compile(r"^(\d+)([mhdw])$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
@@ -34,22 +32,22 @@ def action(name: str) -> Action:
     return found
 
 
-def call(work: Callable[[ActionRunner], Awaitable[T]]) -> T:
-    """Run ``work`` with a runner on a fresh client; any error becomes one line and an exit."""
-
-    async def go() -> T:
-        async with AsyncClient(timeout=120) as client:
-            return await work(ActionRunner(client))
-
+@functools.cache
+def client() -> Trunkline:
+    """One client per command (the key and URL from the environment)."""
     try:
-        return asyncio.run(go())
-    except (ActionError, TrunklineClientError) as exc:
+        return Trunkline(timeout=120)
+    except TrunklineClientError as exc:
         raise exit_for(exc) from None
 
 
 def run(name: str, args: Mapping[str, Any], connection: str | None = None) -> dict[str, Any]:
-    chosen = action(name)
-    return call(lambda runner: runner.run(chosen, args, connection=connection))
+    """The action's result as JSON-ready data; any error becomes one line and an exit."""
+    action(name)
+    try:
+        return client().actions.run_raw(name, args, connection, None)
+    except TrunklineClientError as exc:
+        raise exit_for(exc) from None
 
 
 def parse_args(chosen: Action, pairs: Sequence[str], json_pairs: Sequence[str]) -> dict[str, Any]:

@@ -23,10 +23,10 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from trunkline.actions import Action, ActionRunner
 from trunkline.cli import actions
 from trunkline.cli.output import INTERRUPTED, USAGE, die, emit_json, errors, wants_json
 from trunkline.cli.verbs import CALLS, ConnectionOption, JsonFlag, _when
+from trunkline.client import Action
 
 KINDS = {"calls": "list_calls", "messages": "list_messages", "contacts": "list_contacts"}
 
@@ -66,7 +66,7 @@ def export(
     job = Export(out, chosen, args, fmt, page_size, connection)
     job.prepare(restart)
     try:
-        actions.call(job.run)
+        job.run()
     except typer.Exit:
         if job.state["pages"] == 0:  # nothing written: leave no state behind
             job.state_path.unlink(missing_ok=True)
@@ -126,7 +126,7 @@ class Export:
             die(f"cannot write {self.out}: {exc.strerror}", USAGE)
         self._save()
 
-    async def run(self, runner: ActionRunner) -> None:
+    def run(self) -> None:
         with _progress() as progress:
             task = progress.add_task(
                 f"{self.chosen.name} → {self.out.name}",
@@ -136,7 +136,7 @@ class Export:
             )
             while self.state["pages"] == 0 or self.state["cursor"]:
                 values = {**self.args, "limit": self.page_size, "cursor": self.state["cursor"]}
-                page = await runner.run(self.chosen, values, connection=self.connection)
+                page = actions.run(self.chosen.name, values, self.connection)
                 # every later page on the connection the first one used
                 self.connection = page.get("connection") or self.connection
                 self._write(page["items"], page.get("next_cursor"))

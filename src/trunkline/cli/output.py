@@ -20,7 +20,13 @@ from rich.measure import Measurement
 from rich.table import Table
 
 from trunkline.actions import ActionError
-from trunkline.client import APIError, AuthenticationError, TrunklineClientError
+from trunkline.client import (
+    APIConnectionError,
+    APIError,
+    AuthenticationError,
+    PermissionDeniedError,
+    TrunklineClientError,
+)
 
 CANCELLED, USAGE, UNREACHABLE, AUTH, API, INTERRUPTED = 1, 2, 3, 4, 5, 130
 EXIT_CODES_HELP = (
@@ -98,7 +104,7 @@ def exit_for(exc: Exception, base_url: str | None = None) -> typer.Exit:
     if isinstance(exc, ActionError):
         where = f" (HTTP {exc.status})" if exc.status else ""
         return said(f"{exc.message}{where}", USAGE if exc.status is None else API)
-    if isinstance(exc, AuthenticationError):
+    if isinstance(exc, AuthenticationError | PermissionDeniedError):
         return said(f"the API key was refused: {exc.message}", AUTH)
     if isinstance(exc, APIError):
         return said(str(exc), API)
@@ -106,8 +112,8 @@ def exit_for(exc: Exception, base_url: str | None = None) -> typer.Exit:
     if isinstance(cause, httpx.ConnectError):
         url = base_url or _url_of(cause)
         return said(f"cannot reach trunkline at {url}: is `trunkline serve` running?", UNREACHABLE)
-    if isinstance(cause, httpx.HTTPError):
-        return said(f"trunkline did not answer in time ({type(cause).__name__})", UNREACHABLE)
+    if isinstance(exc, APIConnectionError) or isinstance(cause, httpx.HTTPError):
+        return said(f"trunkline did not answer: {exc}", UNREACHABLE)
     if isinstance(exc, TrunklineClientError) and "API key" in str(exc):
         return said(NO_KEY, AUTH)
     return said(str(exc), API)

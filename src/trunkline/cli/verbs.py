@@ -292,9 +292,8 @@ def run(
         ]
         emit_json(rows) if wants_json(json) else table(rows, ["action", "title"])
         return
-    chosen = actions.action(name)
-    values = actions.parse_args(chosen, arg or [], arg_json or [])
-    result = actions.call(lambda runner: runner.run(chosen, values, connection=connection))
+    values = actions.parse_args(actions.action(name), arg or [], arg_json or [])
+    result = actions.run(name, values, connection)
     if wants_json(json):
         emit_json(result)
     else:
