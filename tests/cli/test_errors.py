@@ -82,3 +82,9 @@ def test_piped_json_is_not_wrapped(trunkline_sandboxed: TrunklineProcess) -> Non
     longest = max(len(line) for line in result.stdout.splitlines())
     assert longest > 80
     assert json.loads(result.stdout)["items"][0]["subresource_uris"]["feedback"].endswith(".json")
+
+
+def test_help_lists_the_exit_codes(trunkline_sandboxed: TrunklineProcess) -> None:
+    shown = " ".join(trunkline_sandboxed.cli("--help", env={"COLUMNS": "200"}).stdout.split())
+    for code in ("2 usage error", "3 server unreachable", "4 missing or refused API key"):
+        assert code in shown
