@@ -152,6 +152,7 @@ def test_ctrl_c_then_resume_writes_every_row_once(
     out = tmp_path / "calls.csv"
     state = tmp_path / "calls.csv.state.json"
     args = [str(BIN), "export", "calls", "--app", "twilio", "--out", str(out), "--page-size", "20"]
+    args += ["--since", "30d"]  # a relative window resumes as first resolved
     env = {**trunkline_sandboxed.env, "TRUNKLINE_API_KEY": trunkline_sandboxed.api_key or ""}
     stopped = subprocess.Popen(
         args, env={**env, "TRUNKLINE_URL": url}, stdout=subprocess.PIPE, stderr=subprocess.PIPE
@@ -163,6 +164,7 @@ def test_ctrl_c_then_resume_writes_every_row_once(
     assert "interrupted: 60 rows" in err.decode() and "Traceback" not in err.decode()
     saved = json.loads(state.read_text())
     assert saved["rows"] == 60 and saved["pages"] == 3 and saved["cursor"]
+    assert saved["typed"]["since"] == "30d" and saved["args"]["start_time_after"]
     assert len(out.read_text().splitlines()) == 61  # the header and three pages
     with open(out, "ab") as fh:
         fh.write(b"half a row of a page that never finish")  # as a crash mid-write leaves
@@ -178,8 +180,9 @@ def test_ctrl_c_then_resume_writes_every_row_once(
     assert not state.exists()
     whole = tmp_path / "whole.csv"
     again = trunkline_sandboxed.cli(
-        "export", "calls", "--app", "twilio", "--out", str(whole), "--page-size", "20"
-    )
+        "export", "calls", "--app", "twilio", "--out", str(whole), "--page-size", "20",
+        "--since", "30d",
+    )  # fmt: skip
     assert again.returncode == 0, again.stderr
     assert out.read_text() == whole.read_text()  # same rows, same order, none twice
 
@@ -189,7 +192,7 @@ def test_a_state_file_of_another_export_is_not_used(
 ) -> None:
     out = tmp_path / "calls.jsonl"
     state = tmp_path / "calls.jsonl.state.json"
-    state.write_text(json.dumps({"action": "quo.list_calls", "args": {}, "format": "jsonl"}))
+    state.write_text(json.dumps({"action": "quo.list_calls", "typed": {}, "format": "jsonl"}))
     result = trunkline_sandboxed.cli("export", "calls", "--app", "twilio", "--out", str(out))
     assert result.returncode == 2 and "--restart" in result.stderr
     result = trunkline_sandboxed.cli(

@@ -63,7 +63,9 @@ def export(
         spec = CALLS[app]
         args[spec.since_input] = _when(actions.since(since), spec.since_is_date)
     actions.check(chosen, args)
-    job = Export(out, chosen, args, fmt, page_size, connection)
+    # what the user typed names the export: "--since 7d" resumed tomorrow is the same export
+    typed = {"arg": arg or [], "since": since}
+    job = Export(out, chosen, args, fmt, page_size, connection, typed)
     job.prepare(restart)
     try:
         job.run()
@@ -92,6 +94,7 @@ class Export:
         fmt: str,
         page_size: int,
         connection: str | None,
+        typed: dict[str, Any],
     ) -> None:
         self.out = out
         self.state_path = out.with_name(out.name + ".state.json")
@@ -100,9 +103,10 @@ class Export:
         self.fmt = fmt
         self.page_size = page_size
         self.connection = connection
-        self.job = {"action": chosen.name, "args": args, "format": fmt}
+        self.job = {"action": chosen.name, "typed": typed, "format": fmt}
         self.state: dict[str, Any] = {
-            **self.job, "columns": None, "cursor": None, "rows": 0, "pages": 0, "bytes": 0
+            **self.job, "args": args, "columns": None, "cursor": None, "rows": 0, "pages": 0,
+            "bytes": 0,
         }  # fmt: skip
 
     def prepare(self, restart: bool) -> None:
@@ -116,6 +120,7 @@ class Export:
                     USAGE,
                 )
             self.state = saved
+            self.args = saved["args"]  # the window as first resolved, not moved on since
             errors.print(f"resuming after {saved['rows']} rows (from {self.state_path.name})")
             with open(self.out, "r+b") as fh:
                 fh.truncate(saved["bytes"])
