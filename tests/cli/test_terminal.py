@@ -178,3 +178,16 @@ def test_tables_never_cut_ids_or_urls(
     assert wide.wait() == 0
     rows = [line for line in wide.text.splitlines() if ids[0] in line]
     assert '"sandbox":true' in rows[0]  # --wide: the metadata stays on the id's line
+
+
+def test_calls_show_reads_like_a_call(
+    trunkline_sandboxed: TrunklineProcess, terminals: list[Terminal]
+) -> None:
+    listed = json.loads(trunkline_sandboxed.cli("calls", "list", "-L", "50").stdout)["items"]
+    answered = next(c for c in listed if c["status"] == "completed")
+    terminal = open_terminal(terminals, trunkline_sandboxed, "calls", "show", answered["id"])
+    assert terminal.wait() == 0
+    shown = terminal.text
+    assert re.search(rf"│ {answered['id']}\s+│", shown)  # whole, in its cell
+    assert "Summary" in shown and "Transcript" in shown
+    assert re.search(r"\+1\d{10}: \S", shown)  # who said what

@@ -134,3 +134,10 @@ def test_run_errors_are_one_line(trunkline_sandboxed: TrunklineProcess) -> None:
 def test_run_lists_the_actions(trunkline_sandboxed: TrunklineProcess) -> None:
     names = [a["action"] for a in ok(trunkline_sandboxed.cli("run", "--list"))]
     assert {"quo.send_message", "twilio.list_calls", "callrail.list_calls"} <= set(names)
+
+
+def test_calls_show_twilio_and_callrail(trunkline_sandboxed: TrunklineProcess) -> None:
+    for app, key in (("twilio", "sid"), ("callrail", "id")):
+        first = ok(trunkline_sandboxed.cli("calls", "list", "--app", app, "-L", "1"))["items"][0]
+        shown = ok(trunkline_sandboxed.cli("calls", "show", first[key], "--app", app))
+        assert shown["data"][key] == first[key]
