@@ -19,8 +19,8 @@ from rich.console import Console
 from rich.measure import Measurement
 from rich.table import Table
 
-from trunkline.actions import ActionError
 from trunkline.client import (
+    ActionError,
     APIConnectionError,
     APIError,
     AuthenticationError,

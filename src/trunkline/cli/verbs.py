@@ -24,7 +24,6 @@ from trunkline.cli.output import (
     table,
     wants_json,
 )
-from trunkline.sandbox.quo.segments import segment  # Quo's own GSM-7/UCS-2 billing rules
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 WideFlag = Annotated[bool, typer.Option("--wide", help="Never wrap any column.")]
@@ -121,6 +120,10 @@ def sms_send(
     json: JsonFlag = False,
 ) -> None:
     """Send a text: shows segments, encoding and the estimated cost, then asks "Send? [y/N]"."""
+    # Quo's GSM-7/UCS-2 billing rules, as the Quo sandbox bills them (imported here: the module's
+    # package loads the whole sandbox, which no other command needs)
+    from trunkline.sandbox.quo.segments import segment
+
     spec: SmsApp = _known(SMS, app)
     parts = segment(text)
     per_segment = Decimal(str(price)) if price is not None else spec.price
