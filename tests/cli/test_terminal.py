@@ -91,6 +91,17 @@ def test_the_spinner_stops_when_the_connection_fails(
     assert terminal.wait() == 5
 
 
+def test_the_spinner_gives_up_after_the_timeout(
+    trunkline_sandboxed: TrunklineProcess, terminals: list[Terminal]
+) -> None:
+    terminal = open_terminal(
+        terminals, trunkline_sandboxed, "connections", "create", "quo", "--no-browser",
+        "--timeout", "0.5",
+    )  # fmt: skip
+    terminal.expect(r"error: still PENDING after 0.5s: \S+")
+    assert terminal.wait() == 1
+
+
 def test_connections_create_without_waiting(
     trunkline_sandboxed: TrunklineProcess, terminals: list[Terminal]
 ) -> None:

@@ -13,6 +13,7 @@ import typer
 
 from trunkline.cli.output import (
     API,
+    CANCELLED,
     USAGE,
     console,
     die,
@@ -116,7 +117,7 @@ def _wait_for(client: Client, conn: Connection, timeout: float) -> None:
     with console.status(f"waiting for {conn.app} to connect (Ctrl-C stops waiting)..."):
         while conn.status == "PENDING":
             if time.monotonic() > deadline:
-                die(f"still PENDING after {timeout:.0f}s: {conn.connection_id}", API)
+                die(f"still PENDING after {timeout:g}s: {conn.connection_id}", CANCELLED)
             try:
                 time.sleep(1)
                 conn = client.connections.get(conn.connection_id)
