@@ -1,9 +1,10 @@
 """Tables for people on a terminal, JSON for programs (or with ``--json``), one-line errors.
 
 Exit codes, the same for every client-side command (``trunkline --help`` lists them):
-0 done, 1 cancelled (a "no" at a prompt, or Ctrl-C), 2 usage (bad option, missing file, ...),
-3 the server cannot be reached, 4 no API key or the key was refused, 5 the server or the
-provider answered with an error, 130 an export stopped by Ctrl-C (run it again to resume).
+0 done, 1 cancelled (a "no" at a prompt, Ctrl-C, a wait that timed out), 2 usage (bad option,
+missing file, ...), 3 the server cannot be reached, 4 no API key or the key was refused, 5 the
+server or the provider answered with an error, 130 an export stopped by Ctrl-C (run it again to
+resume).
 """
 
 from __future__ import annotations
