@@ -44,7 +44,7 @@ def test_connections_commands(stack: TrunklineProcess) -> None:
     deleted = stack.cli("connections", "delete", conn["connection_id"])
     assert deleted.returncode == 0
     missing = stack.cli("connections", "get", conn["connection_id"])
-    assert missing.returncode == 1 and "connection_not_found" in missing.stderr
+    assert missing.returncode == 5 and "connection_not_found" in missing.stderr
 
 
 def test_api_command(stack: TrunklineProcess) -> None:
@@ -63,7 +63,8 @@ def test_api_command(stack: TrunklineProcess) -> None:
     )
     assert json.loads(form.stdout)["body"] == "To=%2B15555550100&Body=hello"
     failed = stack.cli("api", "GET", "/quo/status/404")
-    assert failed.returncode == 1 and "upstream said 404" in failed.stdout
+    assert failed.returncode == 5 and "upstream said 404" in failed.stdout
+    assert failed.stderr == "error: HTTP 404 from GET /quo/status/404\n"
 
 
 def test_maton_fallback_env(stack: TrunklineProcess) -> None:
@@ -82,7 +83,7 @@ def test_maton_fallback_env(stack: TrunklineProcess) -> None:
 
 def test_no_key_is_a_clear_error(stack: TrunklineProcess) -> None:
     result = stack.cli("connections", "list", env={"TRUNKLINE_API_KEY": "", "MATON_API_KEY": ""})
-    assert result.returncode == 2 and "TRUNKLINE_API_KEY" in result.stderr
+    assert result.returncode == 4 and "TRUNKLINE_API_KEY" in result.stderr
 
 
 def test_tables_on_a_terminal(stack: TrunklineProcess) -> None:

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import typer
 
-from trunkline.cli import admin, events, mcp, remote, server
+from trunkline.cli import admin, events, export, mcp, remote, server, verbs
+from trunkline.cli.output import EXIT_CODES_HELP
 
 HELP = (
     "trunkline: a self-hosted gateway between your software and business phone systems.\n\n"
     "Server-side commands (serve, sandbox, migrate, accounts, keys, vault) take --data-dir. "
-    "Client-side commands (connections, api, apps) talk to a running server: they read "
-    "TRUNKLINE_URL and "
-    "TRUNKLINE_API_KEY (or MATON_API_BASE_URL and MATON_API_KEY)."
+    "Client-side commands (connections, sms, calls, contacts, run, export, events, api, apps) "
+    "talk to a running server: they read TRUNKLINE_URL and TRUNKLINE_API_KEY (or "
+    "MATON_API_BASE_URL and MATON_API_KEY). They print tables on a terminal and JSON when piped "
+    "or with --json.\n\n" + EXIT_CODES_HELP
 )
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=HELP)
 app.command("serve")(server.serve)
@@ -22,6 +24,11 @@ app.add_typer(admin.keys, name="keys")
 app.add_typer(admin.vault, name="vault")
 app.add_typer(remote.connections, name="connections")
 app.add_typer(events.events, name="events")
+app.add_typer(verbs.sms, name="sms")
+app.add_typer(verbs.calls, name="calls")
+app.add_typer(verbs.contacts, name="contacts")
+app.command("run")(verbs.run)
+app.command("export")(export.export)
 app.command("api")(remote.api)
 app.command("apps")(remote.apps)
 app.command("mcp")(mcp.mcp)

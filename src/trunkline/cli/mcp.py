@@ -8,6 +8,7 @@ import os
 import typer
 
 from trunkline import logs
+from trunkline.cli.output import exit_for
 from trunkline.client import AsyncClient, TrunklineClientError
 from trunkline.settings import Settings
 
@@ -25,8 +26,7 @@ def mcp(
     try:
         client = AsyncClient(api_key, base_url=url, timeout=120)
     except TrunklineClientError as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(2) from exc
+        raise exit_for(exc) from None
     # One audit line per tool call on stderr (stdout carries the protocol).
     settings = Settings()
     logs.configure(settings.log_level)

@@ -2,17 +2,35 @@
 
 from __future__ import annotations
 
+import os
 import sys
+import time
+import webbrowser
 from typing import Annotated, Any
 
 import orjson
 import typer
 
-from trunkline.cli.output import console, emit_json, errors, table, wants_json
-from trunkline.client import Client, TrunklineClientError
+from trunkline.cli.output import (
+    API,
+    CANCELLED,
+    USAGE,
+    console,
+    die,
+    emit_json,
+    errors,
+    exit_for,
+    table,
+    wants_json,
+)
+from trunkline.client import Client, Connection, TrunklineClientError
 
 connections = typer.Typer(no_args_is_help=True, help="Connections of your account.")
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+WideFlag = Annotated[bool, typer.Option("--wide", help="Never wrap any column.")]
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+# How long `connections create` waits for the person to finish the connect page.
+WAIT_SECONDS = 600
 COLUMNS = ["connection_id", "app", "mode", "method", "status", "creation_time", "metadata"]
 
 
@@ -20,13 +38,11 @@ def _client() -> Client:
     try:
         return Client()
     except TrunklineClientError as exc:
-        errors.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from None
+        raise exit_for(exc) from None
 
 
 def _fail(exc: TrunklineClientError) -> typer.Exit:
-    errors.print(f"[red]{exc}[/red]")
-    return typer.Exit(1)
+    return exit_for(exc)
 
 
 @connections.command("list")
@@ -35,6 +51,7 @@ def list_(
     status: Annotated[str | None, typer.Option(help="PENDING, ACTIVE or FAILED.")] = None,
     limit: Annotated[int | None, typer.Option("--limit", "-L", help="At most this many.")] = None,
     json: JsonFlag = False,
+    wide: WideFlag = False,
 ) -> None:
     """List connections, oldest first."""
     try:
@@ -47,7 +64,7 @@ def list_(
     if wants_json(json):
         emit_json(rows)
     else:
-        table(rows, COLUMNS)
+        table(rows, COLUMNS, wide=wide)
 
 
 @connections.command("create")
@@ -57,18 +74,63 @@ def create(
         list[str] | None,
         typer.Option("--credential", "-c", help="FIELD=VALUE (repeat); verified live."),
     ] = None,
+    browser: Annotated[
+        bool, typer.Option("--browser/--no-browser", help="Open the connect URL (on a terminal).")
+    ] = True,
+    wait: Annotated[
+        bool, typer.Option("--wait/--no-wait", help="Wait until ACTIVE or FAILED (on a terminal).")
+    ] = True,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait.")] = WAIT_SECONDS,
     json: JsonFlag = False,
 ) -> None:
-    """Create a connection; prints the connect URL to open (or ACTIVE with --credential)."""
+    """Create a connection. Without --credential: prints the connect URL on its own line, opens
+    it in a browser, and waits with a spinner until the connection is ACTIVE or FAILED."""
     fields = dict(item.split("=", 1) for item in credential or [] if "=" in item)
+    client = _client()
     try:
-        conn = _client().connections.create(app, credentials=fields or None)
+        conn = client.connections.create(app, credentials=fields or None)
     except TrunklineClientError as exc:
         raise _fail(exc) from None
     if wants_json(json):
         emit_json(conn.model_dump(mode="json"))
-    else:
-        table([conn.model_dump(mode="json")], [*COLUMNS, "url"])
+        return
+    table([conn.model_dump(mode="json")], COLUMNS)
+    if conn.status != "PENDING" or not conn.url:
+        return
+    errors.print("Open this link to connect (it works once):")
+    print(conn.url, flush=True)  # whole, on its own line: copyable, clickable
+    if browser and _has_browser():
+        webbrowser.open(conn.url)
+    if wait and sys.stdout.isatty():
+        _wait_for(client, conn, timeout)
+
+
+def _has_browser() -> bool:
+    """A person at a graphical session (a text browser would take over this terminal)."""
+    graphical = any(os.environ.get(v) for v in ("BROWSER", "DISPLAY", "WAYLAND_DISPLAY"))
+    return sys.stdin.isatty() and (graphical or sys.platform == "darwin")
+
+
+def _wait_for(client: Client, conn: Connection, timeout: float) -> None:
+    """Poll until the person has finished the connect page (or gave up)."""
+    deadline = time.monotonic() + timeout
+    with console.status(f"waiting for {conn.app} to connect (Ctrl-C stops waiting)..."):
+        while conn.status == "PENDING":
+            if time.monotonic() > deadline:
+                die(f"still PENDING after {timeout:g}s: {conn.connection_id}", CANCELLED)
+            try:
+                time.sleep(1)
+                conn = client.connections.get(conn.connection_id)
+            except TrunklineClientError as exc:
+                raise _fail(exc) from None
+            except KeyboardInterrupt:
+                errors.print(
+                    f"stopped waiting; check later: trunkline connections get {conn.connection_id}"
+                )
+                return
+    if conn.status == "FAILED":
+        die(f"connection {conn.connection_id} FAILED", API)
+    console.print(f"[green]{conn.app} connection {conn.connection_id} is {conn.status}[/green]")
 
 
 @connections.command("get")
@@ -144,6 +206,8 @@ def api(
     ] = None,
 ) -> None:
     """Call any provider endpoint through the gateway and print the answer."""
+    if method.upper() not in METHODS:
+        die(f"{method!r} is not an HTTP method (use one of {', '.join(METHODS)})", USAGE)
     headers = dict(_split_header(h) for h in header or [])
     kwargs: dict[str, Any] = {}
     if form:
@@ -161,8 +225,7 @@ def api(
         raise _fail(exc) from None
     _print_body(response.content, response.headers.get("content-type", ""))
     if response.status_code >= 400:
-        errors.print(f"HTTP {response.status_code}")
-        raise typer.Exit(1)
+        die(f"HTTP {response.status_code} from {method.upper()} {path}", API)
 
 
 def _split_header(raw: str) -> tuple[str, str]:
@@ -174,8 +237,11 @@ def _read_data(data: str) -> bytes:
     if data == "-":
         return sys.stdin.buffer.read()
     if data.startswith("@"):
-        with open(data[1:], "rb") as fh:
-            return fh.read()
+        try:
+            with open(data[1:], "rb") as fh:
+                return fh.read()
+        except OSError as exc:
+            die(f"--data {data}: cannot read {data[1:]!r}: {exc.strerror}", USAGE)
     return data.encode()
 
 
