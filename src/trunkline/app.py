@@ -107,8 +107,11 @@ class Trunkline:
         self.redis: Redis | None = None
         throttle: Throttle = LocalThrottle(settings.throttle_wait, share=settings.workers)
         if settings.redis_url is not None:
-            self.redis = Redis.from_url(settings.redis_url.get_secret_value())
-            throttle = RedisThrottle(self.redis, settings.throttle_wait)
+            # Bounded waits: an unreachable Redis must cost a request little (it falls back).
+            self.redis = Redis.from_url(
+                settings.redis_url.get_secret_value(), socket_connect_timeout=1, socket_timeout=2
+            )
+            throttle = RedisThrottle(self.redis, settings.throttle_wait, share=settings.workers)
         self.notifier = self._notifier(engine.url.render_as_string(hide_password=False))
         events = EventService(
             maker,

@@ -6,7 +6,8 @@ already spent. Three layers keep it to one refresh per expiry:
 
 1. **In process**: one refresh task per connection; concurrent callers await that task.
 2. **Across processes**: the refresh runs under a lock: a Redis lock when ``TRUNKLINE_REDIS_URL``
-   is set, else ``pg_advisory_xact_lock`` on PostgreSQL, else (SQLite) the database write lock,
+   is set (while Redis is unreachable, the database lock below), else ``pg_advisory_xact_lock``
+   on PostgreSQL, else (SQLite) the database write lock,
    taken first thing in the transaction by touching the row.
 3. **Re-read under the lock**: if the stored access token is no longer the one the caller saw,
    someone else refreshed; their token is used and no request goes to the provider.
@@ -23,9 +24,9 @@ import contextlib
 import hashlib
 import logging
 import time
-from collections.abc import AsyncIterator
 from typing import Any
 
+from redis.exceptions import RedisError
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -99,8 +100,16 @@ class TokenRefresher:
         self, connection_id: str, provider: Provider, seen: str
     ) -> dict[str, str]:
         if self.redis is not None:
-            async with self._redis_lock(connection_id):
-                return await self._refresh_in_transaction(connection_id, provider, seen, False)
+            try:
+                lock = await self._redis_lock(connection_id)
+            except RedisError:  # Redis is down: the database's own lock serialises instead
+                lock = None
+            if lock is not None:
+                try:
+                    return await self._refresh_in_transaction(connection_id, provider, seen, False)
+                finally:
+                    with contextlib.suppress(Exception):  # expired meanwhile: nothing to release
+                        await lock.release()
         return await self._refresh_in_transaction(connection_id, provider, seen, True)
 
     async def _refresh_in_transaction(
@@ -167,8 +176,7 @@ class TokenRefresher:
                 {"id": connection_id},
             )
 
-    @contextlib.asynccontextmanager
-    async def _redis_lock(self, connection_id: str) -> AsyncIterator[None]:
+    async def _redis_lock(self, connection_id: str) -> Any:
         lock = self.redis.lock(
             f"trunkline:oauth-refresh:{connection_id}",
             timeout=LOCK_TTL,
@@ -176,11 +184,7 @@ class TokenRefresher:
         )
         if not await lock.acquire():
             raise self._lock_timeout(connection_id)
-        try:
-            yield
-        finally:
-            with contextlib.suppress(Exception):  # expired meanwhile: nothing left to release
-                await lock.release()
+        return lock
 
     def _lock_timeout(self, connection_id: str) -> UpstreamTimeout:
         return UpstreamTimeout(
