@@ -79,48 +79,22 @@ def test_sigterm_drains_then_exits_within_the_timeout(
     assert "response" not in long[1] or long[1]["response"].status_code >= 500
 
 
-def test_sigkill_mid_keyed_post_keeps_the_claim(tmp_path: Path, faulty: FaultyUpstream) -> None:
-    env = faulty_env(faulty.url, TRUNKLINE_IDEMPOTENCY_WAIT="1")
-    proc = TrunklineProcess(tmp_path / "data", env=env, args=["--no-sandbox"]).start()
-    conn = connect_faulty(proc)
-    tag = uuid.uuid4().hex
-    keyed = {**proc.headers(), "Idempotency-Key": tag}
-    done = httpx.post(f"{proc.url}/faulty/{tag}/done", headers=keyed | {"Idempotency-Key": "d"})
-    assert done.status_code == 200
-    path = f"/faulty/{tag}/slow/5"
-    thread, result = in_thread(lambda: httpx.post(proc.url + path, headers=keyed, timeout=30))
-    until(lambda: faulty.hits(f"/{tag}/slow/5") == 1, 10, "the keyed POST at the provider")
-    proc.kill()
-    thread.join(10)
-    assert "error" in result  # the caller saw its connection drop
-
-    again = TrunklineProcess(tmp_path / "data", env=env, args=["--no-sandbox"], port=proc.port)
-    again.start().api_key = proc.api_key
-    try:
-        listed = httpx.get(again.url + "/connections", headers=again.headers()).json()
-        assert [c["connection_id"] for c in listed["connections"]] == [conn]
-        # The finished key replays; the interrupted one is still claimed by its dead owner
-        # (until its lease ends) so the repeat is refused rather than sent a second time.
-        replay = httpx.post(
-            again.url + f"/faulty/{tag}/done", headers=keyed | {"Idempotency-Key": "d"}
-        )
-        assert replay.headers["idempotent-replayed"] == "true"
-        repeat = httpx.post(again.url + path, headers=keyed, timeout=30)
-        assert repeat.status_code == 409
-        assert repeat.json()["error"]["code"] == "idempotency_in_flight"
-        assert faulty.hits(f"/{tag}/slow/5") == 1
-    finally:
-        again.stop()
-
-
-def test_sigkill_mid_connection_create_leaves_no_half_row(
+def test_sigkill_mid_keyed_post_and_connection_create(
     tmp_path: Path, faulty: FaultyUpstream
 ) -> None:
-    env = faulty_env(faulty.url, TRUNKLINE_UPSTREAM_SLOWCHECK=faulty.url)
+    env = faulty_env(
+        faulty.url, TRUNKLINE_IDEMPOTENCY_WAIT="1", TRUNKLINE_UPSTREAM_SLOWCHECK=faulty.url
+    )
     proc = TrunklineProcess(tmp_path / "data", env=env, args=["--no-sandbox"]).start()
     before = [connect_faulty(proc) for _ in range(2)]
+    tag = uuid.uuid4().hex
+    done = {**proc.headers(), "Idempotency-Key": f"done-{tag}"}
+    assert httpx.post(f"{proc.url}/faulty/{tag}/done", headers=done).status_code == 200
+    keyed = {**proc.headers(), "Idempotency-Key": tag}
+    path = f"/faulty/{tag}/slow/5"
     checks = faulty.hits("/slowcheck/slow/5")
-    thread, result = in_thread(
+    post = in_thread(lambda: httpx.post(proc.url + path, headers=keyed, timeout=30))
+    create = in_thread(
         lambda: httpx.post(
             proc.url + "/connections",
             headers=proc.headers(),
@@ -128,14 +102,30 @@ def test_sigkill_mid_connection_create_leaves_no_half_row(
             timeout=30,
         )
     )
-    until(lambda: faulty.hits("/slowcheck/slow/5") > checks, 10, "the key check under way")
+    until(
+        lambda: faulty.hits(f"/{tag}/slow/5") == 1 and faulty.hits("/slowcheck/slow/5") > checks,
+        10,
+        "the keyed POST and the key check at the provider",
+    )
     proc.kill()
-    thread.join(10)
+    for thread, result in (post, create):
+        thread.join(10)
+        assert "error" in result  # each caller saw its connection drop
+
     again = TrunklineProcess(tmp_path / "data", env=env, args=["--no-sandbox"], port=proc.port)
     again.start().api_key = proc.api_key
     try:
+        # Every committed connection, and no half-made one.
         listed = httpx.get(again.url + "/connections", headers=again.headers()).json()
         assert [c["connection_id"] for c in listed["connections"]] == before
+        # The finished key replays; the interrupted one is still claimed by its dead owner
+        # (until its lease ends), so the repeat is refused rather than sent a second time.
+        replay = httpx.post(f"{again.url}/faulty/{tag}/done", headers=done)
+        assert replay.headers["idempotent-replayed"] == "true"
+        repeat = httpx.post(again.url + path, headers=keyed, timeout=30)
+        assert repeat.status_code == 409
+        assert repeat.json()["error"]["code"] == "idempotency_in_flight"
+        assert faulty.hits(f"/{tag}/slow/5") == 1
         r = httpx.get(again.url + "/faulty/v1/ok", headers=again.headers())
         assert r.status_code == 200 and r.json()["path"] == "/v1/ok"
     finally:
