@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.support import secrets
 from tests.support.own_servers import OwnRedis, wait_port
 from tests.support.process import TrunklineProcess
 from tests.support.servers import free_port
@@ -32,7 +33,7 @@ def quo_sandbox(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
     port = free_port()
     root = Path(__file__).resolve().parents[2]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), *sys.path])}
-    with open(tmp_path / "sandbox.err", "wb") as err:
+    with open(secrets.log_dir() / f"counting-sandbox-{port}.err", "wb") as err:
         proc = subprocess.Popen(
             [sys.executable, "-m", "tests.support.counting_sandbox", str(port)],
             cwd=root,
