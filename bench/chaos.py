@@ -31,7 +31,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 
-from tests.faults.conftest import FAULTY_KEY, faulty_env  # noqa: E402
+from tests.faults.conftest import FAULTY_KEY, connect_faulty, faulty_env  # noqa: E402
 from tests.support.faulty import FaultyUpstream  # noqa: E402
 from tests.support.own_servers import OwnPostgres, OwnRedis  # noqa: E402
 from tests.support.process import TrunklineProcess  # noqa: E402
@@ -74,8 +74,8 @@ class Caller:
                 r = self.client.get(url + path)
         except httpx.TimeoutException:
             return "hang (client timeout)"
-        except httpx.HTTPError as exc:
-            return f"broken: {type(exc).__name__}"
+        except httpx.HTTPError as exc:  # e.g. an answer cut short of its length
+            return f"broken off: {type(exc).__name__}"
         if r.status_code < 400:
             return str(r.status_code)
         try:
@@ -93,11 +93,8 @@ class Caller:
         done = threading.Event()
 
         def traffic() -> None:
-            i = 0
             while not done.is_set():
-                batch = self.run("/faulty/v1/ok", 8)
-                outcomes.update(batch)
-                i += 8
+                outcomes.update(self.run("/faulty/v1/ok", 8))
 
         thread = threading.Thread(target=traffic)
         thread.start()
@@ -127,6 +124,7 @@ def stack(folder: Path) -> Iterator[tuple[TrunklineProcess, FaultyUpstream, OwnP
         )
         proc = TrunklineProcess(folder / "data", env=env, args=["--no-sandbox"]).start()
         stop.callback(proc.stop)
+        connect_faulty(proc)
         yield proc, upstream, pg, redis
 
 
