@@ -14,6 +14,8 @@ from trunkline.bootstrap import default_mode, prepare
 from trunkline.connections.sealed import reseal_all
 from trunkline.enums import Mode
 from trunkline.errors import ConfigError
+from trunkline.events.subscriptions import reseal_subscriptions
+from trunkline.forwarding.service import reseal_destinations
 from trunkline.invalidation import Invalidation
 from trunkline.settings import Settings
 from trunkline.store import make_engine, migrate, sessions
@@ -35,6 +37,12 @@ async def _store(settings: Settings, write: bool = False) -> AsyncIterator[Async
         await engine.dispose()
 
 
+async def migrate_store(settings: Settings) -> None:
+    """``trunkline migrate``: the schema brought up to date (files owner-only, the master key
+    checked as at a start); no account or key is made."""
+    await prepare(settings, first_account=False)
+
+
 @dataclass(frozen=True)
 class AccountRow:
     id: str
@@ -43,7 +51,7 @@ class AccountRow:
 
 
 async def create_account(settings: Settings, name: str) -> AccountRow:
-    await prepare(settings)
+    await prepare(settings, first_account=False)
     async with _store(settings, write=True) as db:
         row = await accounts.create_account(db, name)
         return AccountRow(row.id, row.name, row.created_at.isoformat())
@@ -66,7 +74,7 @@ async def rename_account(settings: Settings, name_or_id: str, new_name: str) -> 
 async def create_key(
     settings: Settings, name: str = "", account: str | None = None, mode: Mode | None = None
 ) -> accounts.IssuedKey:
-    start = await prepare(settings)
+    start = await prepare(settings, first_account=account is None)
     async with _store(settings, write=True) as db:
         owner = (await accounts.account(db, account)).id if account else start.account_id
         return await accounts.issue_key(db, owner, mode or default_mode(settings), name)
@@ -96,13 +104,15 @@ async def revoke_key(settings: Settings, id_or_prefix: str) -> str:
 @dataclass(frozen=True)
 class Rotation:
     new_kid: str
-    reencrypted: int
+    reencrypted: int  # connection credentials (their other sealed columns are resealed too)
     key_ids: list[str]
+    signing_secrets: int = 0  # event destinations' and provider subscriptions' secrets
 
 
 async def rotate(settings: Settings) -> Rotation:
     """Make the newest key the one that encrypts, then re-encrypt every sealed column of every
-    row under it (``SEALED_COLUMNS``: credentials, connect links, sign-ins under way).
+    row under it (``SEALED_COLUMNS``: credentials, connect links, sign-ins under way; and the
+    signing secrets of event destinations and provider subscriptions), each by its owner.
 
     With a key file, a new key is generated and put first (older keys stay, so rows not yet
     re-encrypted and other replicas keep working). With ``TRUNKLINE_MASTER_KEYS``, the operator
@@ -120,7 +130,9 @@ async def rotate(settings: Settings) -> Rotation:
     engine = make_engine(settings.store_url)
     try:
         await migrate(engine)
-        count = await reseal_all(sessions(engine), vault)
+        maker = sessions(engine)
+        count = await reseal_all(maker, vault)
+        secrets = await reseal_destinations(maker, vault) + await reseal_subscriptions(maker, vault)
     finally:
         await engine.dispose()
-    return Rotation(vault.primary_kid, count, vault.key_ids)
+    return Rotation(vault.primary_kid, count, vault.key_ids, secrets)

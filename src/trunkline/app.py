@@ -88,7 +88,9 @@ class Trunkline:
             routed.mount(settings.base_url + "/sandbox/", _Rooted(in_process, base_path))
         self.upstream = routed
 
-        engine = make_engine(settings.store_url)
+        engine = make_engine(
+            settings.store_url, settings.database_pool_size, settings.database_max_overflow
+        )
         vault = Vault.at(
             settings.master_keys.get_secret_value() if settings.master_keys else None,
             settings.resolved_data_dir,
@@ -150,12 +152,7 @@ class Trunkline:
             ingest,
             forwarding,
         )
-        refresher = TokenRefresher(
-            connections,
-            engine.dialect.name,
-            redis=self.redis,
-            lock_timeout=settings.oauth_refresh_lock_timeout,
-        )
+        refresher = TokenRefresher(connections, lock_timeout=settings.oauth_refresh_lock_timeout)
         resolver = Resolver(connections, settings.cache_ttl, refresher)
         self.invalidation: Invalidation | None = None
         if self.redis is not None:  # replicas drop each other's stale cache entries at once

@@ -29,8 +29,11 @@ def default_mode(settings: Settings) -> Mode:
     return Mode.TEST if settings.sandbox else Mode.LIVE
 
 
-async def prepare(settings: Settings) -> FirstStart:
+async def prepare(settings: Settings, first_account: bool = True) -> FirstStart:
     """Idempotent: creates what is missing, returns the new API key if it made one.
+
+    ``first_account=False`` (an operator naming their own account first): no ``default``
+    account and no unseen key are made on an empty store.
 
     Refuses to start (ConfigError) when credentials are stored but their master key is gone:
     generating a fresh key then would silently orphan every stored credential.
@@ -62,8 +65,8 @@ async def prepare(settings: Settings) -> FirstStart:
         mode = default_mode(settings)
         async with sessions(engine)() as db, db.begin():
             account = await accounts.first_account(db)
-            if account is not None:
-                return FirstStart(account.id, None, mode)
+            if account is not None or not first_account:
+                return FirstStart(account.id if account else "", None, mode)
             account = await accounts.create_account(db, "default")
             issued = await accounts.issue_key(db, account.id, mode, "first key")
             return FirstStart(account.id, issued.plaintext, mode)

@@ -84,6 +84,18 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL of the state store, e.g. "
         "postgresql+asyncpg://user@host/db. Default: SQLite in the data dir.",
     )
+    database_pool_size: int = Field(
+        default=10,
+        ge=1,
+        description="Database connections each worker keeps open (PostgreSQL). Budget the "
+        "server's `max_connections` for replicas x workers x (this + the overflow).",
+    )
+    database_max_overflow: int = Field(
+        default=20,
+        ge=0,
+        description="Extra database connections a worker may open above the pool in a burst "
+        "(closed again when returned).",
+    )
     redis_url: SecretStr | None = Field(
         default=None,
         description="Redis URL for rate limits and locks shared between replicas. "

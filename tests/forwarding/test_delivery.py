@@ -262,8 +262,9 @@ async def test_disabling_fails_waiting_deliveries(env: Env, receiver: Receiver) 
 
 
 async def _attempted(env: Env, dst_id: str) -> bool:
+    """An attempt has finished: ``attempts`` counts from the claim, so wait for its outcome."""
     log = await env.deliveries(dst_id)
-    return bool(log) and log[0]["attempts"] >= 1
+    return bool(log) and log[0]["attempts"] >= 1 and log[0]["last_error"] is not None
 
 
 async def test_retry_after_is_honoured(env: Env, receiver: Receiver) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -27,11 +28,13 @@ def start(tmp: Path, echo_url: str, name: str, **env: str) -> TrunklineProcess:
     ).start()
 
 
-def connect(proc: TrunklineProcess, key: str | None = None, app: str = "limited") -> str:
+def connect(
+    proc: TrunklineProcess, key: str | None = None, app: str = "limited", credential: str = "k"
+) -> str:
     r = httpx.post(
         proc.url + "/connections",
         headers=proc.headers(key),
-        json={"app": app, "credentials": {"api_key": "k"}},
+        json={"app": app, "credentials": {"api_key": credential}},
     )
     assert r.status_code == 201, r.text
     return str(r.json()["connection"]["connection_id"])
@@ -104,7 +107,9 @@ def test_replicas_share_the_limit_through_redis(
     two = start(tmp_path, echo[0], "two", **env)
     try:
         key = one.api_key or two.api_key
-        connect(one, key, app="scarce")
+        # Limits count per credential in Redis: a fresh credential keeps another run's window
+        # (a minute long) out of this one.
+        connect(one, key, app="scarce", credential=uuid.uuid4().hex)
         statuses = [
             r.status_code for r in burst(one, 4, key, "scarce") + burst(two, 4, key, "scarce")
         ]

@@ -1,5 +1,5 @@
-"""Two trunkline processes sharing PostgreSQL refresh a RingCentral connection exactly once:
-under ``pg_advisory_xact_lock``, or under a Redis lock when ``TRUNKLINE_REDIS_URL`` is set."""
+"""Two trunkline processes sharing PostgreSQL refresh a RingCentral connection exactly once,
+under the refresh lease on the connection row (with or without Redis configured)."""
 
 from __future__ import annotations
 
@@ -92,9 +92,9 @@ async def test_two_replicas_refresh_once(
 def test_waiting_too_long_for_the_lock_is_its_own_error(
     tmp_path: Path, pg_url: str, rc: str
 ) -> None:
-    """Another replica holds the refresh lock: after the timeout the caller gets a distinct,
+    """Another replica holds the refresh lease: after the timeout the caller gets a distinct,
     retryable 504 (not a dead-credential 424), and the connection stays ACTIVE."""
-    import hashlib
+    import time
 
     import asyncpg
 
@@ -112,24 +112,27 @@ def test_waiting_too_long_for_the_lock_is_its_own_error(
         ).json()["connection"]
         assert Dance(conn["url"]).run().status_code == 200
         control(rc, "POST", "/_sandbox/tokens/expire", json={})
-        key = int.from_bytes(
-            hashlib.sha256(conn["connection_id"].encode()).digest()[:8], "big", signed=True
-        )
         headers = {**proc.headers(), "Maton-Connection": conn["connection_id"]}
         url = proc.url + "/ringcentral/restapi/v1.0/account/~"
 
-        async def held() -> httpx.Response:
+        async def lease(until: float | None) -> None:
             other = await asyncpg.connect(pg_url.replace("postgresql+asyncpg", "postgresql"))
             try:
-                await other.execute("SELECT pg_advisory_lock($1)", key)
-                async with httpx.AsyncClient(timeout=30) as client:
-                    return await client.get(url, headers=headers)
+                await other.execute(
+                    "UPDATE connections SET refresh_holder = $1, refresh_lease_until = $2 "
+                    "WHERE id = $3",
+                    None if until is None else "another-replica",
+                    until,
+                    conn["connection_id"],
+                )
             finally:
                 await other.close()
 
-        blocked = asyncio.run(held())
+        asyncio.run(lease(time.time() + 600))
+        blocked = httpx.get(url, headers=headers, timeout=30)
         assert blocked.status_code == 504, blocked.text
         assert blocked.json()["error"]["code"] == "refresh_lock_timeout"
-        assert httpx.get(url, headers=headers).status_code == 200  # lock gone: refreshed
+        asyncio.run(lease(None))
+        assert httpx.get(url, headers=headers).status_code == 200  # lease gone: refreshed
     finally:
         proc.stop()

@@ -6,7 +6,7 @@ import contextlib
 import shutil
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -42,34 +42,66 @@ http {{
 """
 
 
+MAIN = """
+worker_processes 1;
+pid {prefix}/nginx.pid;
+error_log {prefix}/error.log warn;
+events {{ worker_connections 256; }}
+http {{
+  client_body_temp_path {prefix}/body;
+  proxy_temp_path {prefix}/proxy;
+  fastcgi_temp_path {prefix}/fastcgi;
+  uwsgi_temp_path {prefix}/uwsgi;
+  scgi_temp_path {prefix}/scgi;
+  include {prefix}/site.conf;
+}}
+"""
+
+
 @contextlib.contextmanager
 def nginx_proxy(prefix: Path, backends: list[str], port: int | None = None) -> Iterator[str]:
     """nginx on ``port`` proxying to ``backends`` (``host:port``); yields its base URL."""
+    port = port or free_port()
+    servers = " ".join(f"server {b};" for b in backends)
+    conf = CONFIG.format(prefix=prefix, servers=servers, port=port)
+    url = f"http://127.0.0.1:{port}"
+    with run_nginx(prefix, conf, lambda: httpx.get(url + "/healthz", timeout=1)):
+        yield url
+
+
+def site(prefix: Path, http_block: str) -> str:
+    """A whole nginx.conf around ``http_block`` (what goes in /etc/nginx/conf.d/)."""
+    prefix.mkdir(parents=True, exist_ok=True)
+    (prefix / "site.conf").write_text(http_block)
+    return MAIN.format(prefix=prefix)
+
+
+@contextlib.contextmanager
+def run_nginx(prefix: Path, config: str, probe: Callable[[], object]) -> Iterator[None]:
+    """Debian's nginx running ``config`` until the block ends; ready once ``probe`` stops
+    raising ``httpx.HTTPError``."""
     binary = shutil.which("nginx") or "/usr/sbin/nginx"
     if not Path(binary).exists():
         pytest.fail("nginx is required (scripts/test installs Debian's nginx)")
-    port = port or free_port()
     prefix.mkdir(parents=True, exist_ok=True)
-    servers = " ".join(f"server {b};" for b in backends)
     conf = prefix / "nginx.conf"
-    conf.write_text(CONFIG.format(prefix=prefix, servers=servers, port=port))
+    conf.write_text(config)
     proc = subprocess.Popen(
         [binary, "-c", str(conf), "-p", str(prefix), "-g", "daemon off;"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
-    url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             if proc.poll() is not None:
                 raise RuntimeError(f"nginx exited: {proc.stderr.read() if proc.stderr else ''}")
             try:
-                httpx.get(url + "/healthz", timeout=1)
+                probe()
                 break
             except httpx.HTTPError:
                 time.sleep(0.05)
-        yield url
+        yield
     finally:
         proc.terminate()
         try:

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
 from pydantic import ValidationError
 
-from trunkline.actions.models import Action, ActionFile
+from trunkline.client._action_models import Action, ActionFile
+from trunkline.client._catalogue import ActionCatalogue
 from trunkline.errors import ConfigError
 
 ACTIONS_DIR = Path(__file__).resolve().parents[1] / "catalogue" / "actions"
-_WORD = re.compile(r"[a-z0-9]+")
 
 
 def load_file(path: Path) -> ActionFile:
@@ -24,14 +24,20 @@ def load_file(path: Path) -> ActionFile:
         raise ConfigError(f"cannot read action file {path}: {exc}") from exc
     except ValidationError as exc:
         raise ConfigError(f"invalid action file {path}:\n{exc}") from exc
+    for action in parsed.actions:
+        try:
+            Draft202012Validator.check_schema(action.input)
+        except SchemaError as exc:
+            raise ConfigError(
+                f"{path}: {action.name}: invalid input schema: {exc.message}"
+            ) from exc
     if parsed.app != path.stem:
         raise ConfigError(f"{path}: app {parsed.app!r} must match the file name")
     return parsed
 
 
-@dataclass(frozen=True)
-class Actions:
-    by_name: dict[str, Action]
+class Actions(ActionCatalogue):
+    """The server's catalogue: the built-in YAML files plus any extra directories."""
 
     @classmethod
     def load(cls, *directories: Path) -> Actions:
@@ -43,25 +49,3 @@ class Actions:
                         raise ConfigError(f"{path}: action {action.name!r} is already defined")
                     found[action.name] = action
         return cls(found)
-
-    def get(self, name: str) -> Action | None:
-        return self.by_name.get(name)
-
-    def search(self, query: str = "", app: str | None = None, limit: int = 20) -> list[Action]:
-        """Actions of ``app`` ranked by how many of the query's words they mention."""
-        words = set(_WORD.findall(query.lower()))
-        scored: list[tuple[int, str, Action]] = []
-        for action in self.by_name.values():
-            if app and action.app != app:
-                continue
-            haystack = set(
-                _WORD.findall(f"{action.name} {action.title} {action.description}".lower())
-            )
-            score = len(words & haystack) + sum(
-                1 for w in words if any(h.startswith(w) for h in haystack)
-            )
-            if words and not score:
-                continue
-            scored.append((-score, action.name, action))
-        scored.sort(key=lambda item: item[:2])
-        return [action for _, _, action in scored[:limit]]

@@ -6,6 +6,7 @@ import asyncio
 import sys
 from collections.abc import Coroutine
 from dataclasses import asdict
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -15,6 +16,7 @@ from trunkline.cli.output import emit_json, errors, table, wants_json
 from trunkline.cli.server import DataDir, settings_from
 from trunkline.enums import Mode
 from trunkline.errors import TrunklineError
+from trunkline.vault import new_key_line, write_key_file
 
 T = TypeVar("T")
 accounts = typer.Typer(
@@ -27,6 +29,12 @@ JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 AccountOption = Annotated[
     str | None, typer.Option("--account", help="Account name or id (default: the first one).")
 ]
+
+
+def migrate(data_dir: DataDir = None) -> None:
+    """Bring the database schema up to date, then exit (every start does this too)."""
+    _run(tasks.migrate_store(settings_from(data_dir=data_dir)))
+    print("schema is up to date")
 
 
 @accounts.command("create")
@@ -114,12 +122,49 @@ def vault_rotate(data_dir: DataDir = None, json: JsonFlag = False) -> None:
     summary = {
         "primary_key": result.new_kid,
         "reencrypted": result.reencrypted,
+        "signing_secrets": result.signing_secrets,
         "key_ids": result.key_ids,
     }
     if wants_json(json):
         emit_json(summary)
     else:
-        print(f"rotated: {result.reencrypted} credentials now under key {result.new_kid}")
+        print(
+            f"rotated: {result.reencrypted} credentials and {result.signing_secrets} signing "
+            f"secrets now under key {result.new_kid}"
+        )
+
+
+@vault.command("new-key")
+def vault_new_key(
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", help="Write the key to this file (mode 0600) instead of printing it."
+        ),
+    ] = None,
+    env: Annotated[
+        bool,
+        typer.Option(
+            "--env", help="As TRUNKLINE_MASTER_KEYS=..., an environment file for systemd or docker."
+        ),
+    ] = False,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+) -> None:
+    """Make a new master key ('kid:base64'). Back it up: losing it loses every stored credential.
+
+    Rotate: put the new key last in every replica's TRUNKLINE_MASTER_KEYS (so all can read it),
+    restart them, move it first, restart, then run `trunkline vault rotate`.
+    """
+    line = new_key_line()
+    text = f"TRUNKLINE_MASTER_KEYS={line}" if env else line
+    if output is None:
+        print(text)
+        return
+    if output.exists() and not force:
+        errors.print(f"[red]{output} exists[/red]: not overwritten (--force replaces it)")
+        raise typer.Exit(1)
+    write_key_file(output, [text])
+    print(f"wrote a new master key to {output} (mode 0600); back it up now")
 
 
 def _run(coro: Coroutine[Any, Any, T]) -> T:

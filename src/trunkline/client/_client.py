@@ -1,202 +1,135 @@
-"""``Client`` and ``AsyncClient``: the control API plus raw gateway calls, over httpx.
+"""``Trunkline`` and ``AsyncTrunkline``: the control API, actions, typed per-provider helpers
+and raw gateway calls, over httpx (``Client`` / ``AsyncClient`` are the same classes).
 
-Both take ``transport=`` so tests can plug in an in-process app (see ``trunkline.client.testing``).
+Both take ``transport=`` so tests can plug in an in-process app (see ``trunkline.client.testing``);
+retries sit in a transport wrapped around it (``_retry.py``).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import httpx
 
+from trunkline.client._action_models import Action
+from trunkline.client._catalogue import builtin_actions
 from trunkline.client._config import resolve_api_key, resolve_base_url
-from trunkline.client._errors import TrunklineClientError, error_from_response
-from trunkline.client._models import App, Connection, Event, EventPage, User
+from trunkline.client._control import (
+    Apps,
+    AsyncApps,
+    AsyncConnections,
+    AsyncEvents,
+    Connections,
+    Events,
+    checked,
+)
+from trunkline.client._errors import (
+    ActionError,
+    APIConnectionError,
+)
+from trunkline.client._generated import AsyncProviders, SyncProviders
+from trunkline.client._models import ActionResult, User
+from trunkline.client._retry import AsyncRetryTransport, RetryTransport
+from trunkline.client._runner import Send, plan, run_async, run_sync
 
 DEFAULT_TIMEOUT = 30.0
-
-
-def _params(**values: Any) -> dict[str, Any]:
-    return {k: v for k, v in values.items() if v is not None}
+DEFAULT_MAX_RETRIES = 2
+CONNECTION_HEADER = "Maton-Connection"
 
 
 def _headers(api_key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {api_key}", "User-Agent": "trunkline-python"}
 
 
-def _checked(response: httpx.Response) -> httpx.Response:
-    if response.status_code >= 400:
-        raise error_from_response(response)
-    return response
+def _unreachable(base_url: str, exc: httpx.HTTPError) -> APIConnectionError:
+    return APIConnectionError(f"cannot reach {base_url}: {exc}")
 
 
-class _Connections:
-    def __init__(self, client: Client) -> None:
+def _find_action(name: str) -> Action:
+    action = builtin_actions().get(name)
+    if action is None:
+        raise ActionError(f"no action {name!r}; client.actions.list() lists them")
+    return action
+
+
+def _list_actions(app: str | None, query: str | None) -> list[Action]:
+    return builtin_actions().search(query or "", app, limit=1000)
+
+
+class _Actions:
+    """Provider operations as data (``quo.send_message``, ``twilio.list_calls``...), run
+    through the gateway by the one generic runner."""
+
+    def __init__(self, client: Trunkline) -> None:
         self._client = client
 
-    def list(
-        self,
-        app: str | None = None,
-        status: str | None = None,
-        method: str | None = None,
-        limit: int | None = None,
-    ) -> list[Connection]:
-        body = self._client._control(
-            "GET",
-            "/connections",
-            params=_params(app=app, status=status, method=method, limit=limit),
-        )
-        return [Connection.model_validate(c) for c in body["connections"]]
+    def list(self, app: str | None = None, query: str | None = None) -> list[Action]:
+        return _list_actions(app, query)
 
-    def create(
+    def get(self, name: str) -> Action:
+        return _find_action(name)
+
+    def run(
         self,
-        app: str,
+        name: str,
+        /,
         *,
-        method: str | None = None,
-        credentials: Mapping[str, str] | None = None,
-    ) -> Connection:
-        payload = _params(
-            app=app, method=method, credentials=dict(credentials) if credentials else None
-        )
-        body = self._client._control("POST", "/connections", json=payload)
-        return Connection.model_validate(body["connection"])
+        connection: str | None = None,
+        idempotency_key: str | None = None,
+        **args: Any,
+    ) -> ActionResult:
+        """Run action ``name`` with ``args`` as its input; listing actions take ``limit`` and
+        ``cursor`` (the ``next_cursor`` of the previous result)."""
+        return ActionResult.model_validate(self.run_raw(name, args, connection, idempotency_key))
 
-    def get(self, connection_id: str) -> Connection:
-        body = self._client._control("GET", f"/connections/{connection_id}")
-        return Connection.model_validate(body["connection"])
-
-    def delete(self, connection_id: str) -> None:
-        self._client._control("DELETE", f"/connections/{connection_id}")
-
-    def reconnect(
-        self, connection_id: str, *, credentials: Mapping[str, str] | None = None
-    ) -> Connection:
-        """A fresh connect ``url`` for the same id; with ``credentials``, swap them in now."""
-        payload = _params(credentials=dict(credentials) if credentials else None)
-        body = self._client._control(
-            "POST", f"/connections/{connection_id}/reconnect", json=payload
-        )
-        return Connection.model_validate(body["connection"])
-
-
-def _event_params(
-    app: str | None,
-    type: str | None,
-    connection_id: str | None,
-    after: str | None,
-    limit: int | None,
-    wait: float | None = None,
-) -> dict[str, Any]:
-    return _params(
-        app=app, type=type, connection_id=connection_id, after=after, limit=limit, wait=wait
-    )
-
-
-def _sse_events(lines: Iterator[str]) -> Iterator[tuple[str | None, str]]:
-    """``(id, data)`` for each Server-Sent Event in a stream of lines."""
-    event_id: str | None = None
-    data: list[str] = []
-    for line in lines:
-        if line == "":
-            if data:
-                yield event_id, "\n".join(data)
-            event_id, data = None, []
-        elif line.startswith("id:"):
-            event_id = line[3:].strip()
-        elif line.startswith("data:"):
-            data.append(line[5:].lstrip())
-
-
-class _Events:
-    """The event inbox: what providers told trunkline (texts received, calls missed, ...)."""
-
-    def __init__(self, client: Client) -> None:
-        self._client = client
-
-    def list(
+    def run_raw(
         self,
-        *,
-        app: str | None = None,
-        type: str | None = None,
-        connection_id: str | None = None,
-        after: str | None = None,
-        limit: int | None = None,
-    ) -> EventPage:
-        params = _event_params(app, type, connection_id, after, limit)
-        return EventPage.model_validate(self._client._control("GET", "/events", params=params))
-
-    def wait(
-        self,
-        *,
-        type: str | None = None,
-        app: str | None = None,
-        connection_id: str | None = None,
-        after: str | None = None,
-        timeout: float = 60.0,
-    ) -> EventPage:
-        """Long-poll: returns as soon as at least one event after ``after`` exists, or with
-        none when ``timeout`` (at most 60 s) runs out."""
-        params = _event_params(app, type, connection_id, after, None, min(timeout, 60.0))
-        body = self._client._control(
-            "GET", "/events", params=params, timeout=min(timeout, 60.0) + 30
+        name: str,
+        args: Mapping[str, Any],
+        connection: str | None,
+        idempotency_key: str | None,
+    ) -> dict[str, Any]:
+        given = {**args, "idempotency_key": idempotency_key}
+        steps = plan(
+            _find_action(name), given, connection or self._client.connection, self._client.base_url
         )
-        return EventPage.model_validate(body)
-
-    def get(self, event_id: str) -> Event:
-        body = self._client._control("GET", f"/events/{event_id}")
-        return Event.model_validate(body["event"])
-
-    def stream(
-        self, *, type: str | None = None, app: str | None = None, after: str | None = None
-    ) -> Iterator[Event]:
-        """Every event after ``after``, then each new one as it arrives (Server-Sent Events;
-        a dropped stream resumes where it stopped)."""
-        last = after
-        while True:
-            params = _event_params(app, type, None, last, None)
-            try:
-                with self._client._http.stream(
-                    "GET", "/events/stream", params=params, timeout=httpx.Timeout(30, read=90)
-                ) as response:
-                    _checked_stream(response)
-                    for event_id, data in _sse_events(response.iter_lines()):
-                        event = Event.model_validate_json(data)
-                        last = f"cur_{event_id}" if event_id else last
-                        yield event
-            except (httpx.ReadTimeout, httpx.RemoteProtocolError):
-                continue  # resume from the last event seen
+        result: dict[str, Any] = run_sync(self._client, steps)
+        return result
 
 
-def _checked_stream(response: httpx.Response) -> None:
-    if response.status_code >= 400:
-        response.read()
-        raise error_from_response(response)
+class Trunkline(SyncProviders):
+    """The client: ``Trunkline()`` reads ``TRUNKLINE_URL`` / ``TRUNKLINE_API_KEY`` (or Maton's
+    ``MATON_API_BASE_URL`` / ``MATON_API_KEY``). ``connection`` is the ``Maton-Connection`` sent
+    with gateway calls and actions when a call names none. ``max_retries`` resends what is safe
+    to resend (see ``_retry.py``)."""
 
-
-class Client:
     def __init__(
         self,
         api_key: str | None = None,
         *,
         base_url: str | None = None,
         timeout: float = DEFAULT_TIMEOUT,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        connection: str | None = None,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.base_url = resolve_base_url(base_url)
         self.api_key = resolve_api_key(api_key)
+        self.connection = connection
+        self.max_retries = max_retries
         self._http = httpx.Client(
             base_url=self.base_url,
             headers=_headers(self.api_key),
             timeout=timeout,
-            transport=transport,
+            transport=RetryTransport(transport or httpx.HTTPTransport(), max_retries),
             trust_env=False,
         )
-        self.connections = _Connections(self)
-        self.events = _Events(self)
-
-    def apps(self) -> list[App]:
-        return [App.model_validate(a) for a in self._control("GET", "/apps")["apps"]]
+        self.connections = Connections(self)
+        self.events = Events(self)
+        self.apps = Apps(self)
+        self.actions = _Actions(self)
+        self._attach_providers(self)
 
     def user(self) -> User:
         """Who this key belongs to: account, key id and mode (Maton's ``whoami``)."""
@@ -216,8 +149,8 @@ class Client:
     ) -> httpx.Response:
         """A raw gateway call (``/quo/v1/...``): the upstream's answer, errors included."""
         extra = dict(headers or {})
-        if connection:
-            extra["Maton-Connection"] = connection
+        if connection or self.connection:
+            extra[CONNECTION_HEADER] = connection or self.connection or ""
         try:
             return self._http.request(
                 method.upper(),
@@ -229,162 +162,123 @@ class Client:
                 headers=extra,
             )
         except httpx.HTTPError as exc:
-            raise TrunklineClientError(f"cannot reach {self.base_url}: {exc}") from exc
+            raise _unreachable(self.base_url, exc) from exc
+
+    def get(self, path: str, **kwargs: Any) -> httpx.Response:
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, **kwargs: Any) -> httpx.Response:
+        return self.request("POST", path, **kwargs)
+
+    def put(self, path: str, **kwargs: Any) -> httpx.Response:
+        return self.request("PUT", path, **kwargs)
+
+    def patch(self, path: str, **kwargs: Any) -> httpx.Response:
+        return self.request("PATCH", path, **kwargs)
+
+    def delete(self, path: str, **kwargs: Any) -> httpx.Response:
+        return self.request("DELETE", path, **kwargs)
+
+    def _send(self, send: Send) -> httpx.Response:
+        """One request of an action's plan (its connection is already resolved)."""
+        headers = dict(send.headers)
+        if send.connection:
+            headers[CONNECTION_HEADER] = send.connection
+        try:
+            return self._http.request(
+                send.method,
+                send.path,
+                params=send.params,
+                json=send.json,
+                data=send.data,
+                headers=headers,
+            )
+        except httpx.HTTPError as exc:
+            raise _unreachable(self.base_url, exc) from exc
 
     def _control(self, method: str, path: str, **kwargs: Any) -> Any:
         try:
             response = self._http.request(method, path, **kwargs)
         except httpx.HTTPError as exc:
-            raise TrunklineClientError(f"cannot reach {self.base_url}: {exc}") from exc
-        return _checked(response).json() if response.content else {}
+            raise _unreachable(self.base_url, exc) from exc
+        return checked(response).json() if response.content else {}
 
     def close(self) -> None:
         self._http.close()
 
-    def __enter__(self) -> Client:
+    def __enter__(self) -> Trunkline:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
 
 
-class _AsyncEvents:
-    def __init__(self, client: AsyncClient) -> None:
+class _AsyncActions:
+    def __init__(self, client: AsyncTrunkline) -> None:
         self._client = client
 
-    async def list(
+    def list(self, app: str | None = None, query: str | None = None) -> list[Action]:
+        return _list_actions(app, query)
+
+    def get(self, name: str) -> Action:
+        return _find_action(name)
+
+    async def run(
         self,
+        name: str,
+        /,
         *,
-        app: str | None = None,
-        type: str | None = None,
-        connection_id: str | None = None,
-        after: str | None = None,
-        limit: int | None = None,
-    ) -> EventPage:
-        params = _event_params(app, type, connection_id, after, limit)
-        body = await self._client._control("GET", "/events", params=params)
-        return EventPage.model_validate(body)
+        connection: str | None = None,
+        idempotency_key: str | None = None,
+        **args: Any,
+    ) -> ActionResult:
+        result = await self.run_raw(name, args, connection, idempotency_key)
+        return ActionResult.model_validate(result)
 
-    async def wait(
+    async def run_raw(
         self,
-        *,
-        type: str | None = None,
-        app: str | None = None,
-        connection_id: str | None = None,
-        after: str | None = None,
-        timeout: float = 60.0,
-    ) -> EventPage:
-        params = _event_params(app, type, connection_id, after, None, min(timeout, 60.0))
-        body = await self._client._control(
-            "GET", "/events", params=params, timeout=min(timeout, 60.0) + 30
+        name: str,
+        args: Mapping[str, Any],
+        connection: str | None,
+        idempotency_key: str | None,
+    ) -> dict[str, Any]:
+        given = {**args, "idempotency_key": idempotency_key}
+        steps = plan(
+            _find_action(name), given, connection or self._client.connection, self._client.base_url
         )
-        return EventPage.model_validate(body)
-
-    async def get(self, event_id: str) -> Event:
-        body = await self._client._control("GET", f"/events/{event_id}")
-        return Event.model_validate(body["event"])
-
-    async def stream(
-        self, *, type: str | None = None, app: str | None = None, after: str | None = None
-    ) -> AsyncIterator[Event]:
-        last = after
-        while True:
-            params = _event_params(app, type, None, last, None)
-            try:
-                async with self._client._http.stream(
-                    "GET", "/events/stream", params=params, timeout=httpx.Timeout(30, read=90)
-                ) as response:
-                    if response.status_code >= 400:
-                        await response.aread()
-                        raise error_from_response(response)
-                    event_id: str | None = None
-                    data: list[str] = []
-                    async for line in response.aiter_lines():
-                        if line.startswith("id:"):
-                            event_id = line[3:].strip()
-                        elif line.startswith("data:"):
-                            data.append(line[5:].lstrip())
-                        elif line == "" and data:
-                            event = Event.model_validate_json("\n".join(data))
-                            last = f"cur_{event_id}" if event_id else last
-                            event_id, data = None, []
-                            yield event
-            except (httpx.ReadTimeout, httpx.RemoteProtocolError):
-                continue
+        result: dict[str, Any] = await run_async(self._client, steps)
+        return result
 
 
-class _AsyncConnections:
-    def __init__(self, client: AsyncClient) -> None:
-        self._client = client
+class AsyncTrunkline(AsyncProviders):
+    """``Trunkline`` for asyncio: the same options, awaitable calls, async iterators."""
 
-    async def list(
-        self,
-        app: str | None = None,
-        status: str | None = None,
-        method: str | None = None,
-        limit: int | None = None,
-    ) -> list[Connection]:
-        body = await self._client._control(
-            "GET",
-            "/connections",
-            params=_params(app=app, status=status, method=method, limit=limit),
-        )
-        return [Connection.model_validate(c) for c in body["connections"]]
-
-    async def create(
-        self,
-        app: str,
-        *,
-        method: str | None = None,
-        credentials: Mapping[str, str] | None = None,
-    ) -> Connection:
-        payload = _params(
-            app=app, method=method, credentials=dict(credentials) if credentials else None
-        )
-        body = await self._client._control("POST", "/connections", json=payload)
-        return Connection.model_validate(body["connection"])
-
-    async def get(self, connection_id: str) -> Connection:
-        body = await self._client._control("GET", f"/connections/{connection_id}")
-        return Connection.model_validate(body["connection"])
-
-    async def delete(self, connection_id: str) -> None:
-        await self._client._control("DELETE", f"/connections/{connection_id}")
-
-    async def reconnect(
-        self, connection_id: str, *, credentials: Mapping[str, str] | None = None
-    ) -> Connection:
-        payload = _params(credentials=dict(credentials) if credentials else None)
-        body = await self._client._control(
-            "POST", f"/connections/{connection_id}/reconnect", json=payload
-        )
-        return Connection.model_validate(body["connection"])
-
-
-class AsyncClient:
     def __init__(
         self,
         api_key: str | None = None,
         *,
         base_url: str | None = None,
         timeout: float = DEFAULT_TIMEOUT,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        connection: str | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.base_url = resolve_base_url(base_url)
         self.api_key = resolve_api_key(api_key)
+        self.connection = connection
+        self.max_retries = max_retries
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
             headers=_headers(self.api_key),
             timeout=timeout,
-            transport=transport,
+            transport=AsyncRetryTransport(transport or httpx.AsyncHTTPTransport(), max_retries),
             trust_env=False,
         )
-        self.connections = _AsyncConnections(self)
-        self.events = _AsyncEvents(self)
-
-    async def apps(self) -> list[App]:
-        body = await self._control("GET", "/apps")
-        return [App.model_validate(a) for a in body["apps"]]
+        self.connections = AsyncConnections(self)
+        self.events = AsyncEvents(self)
+        self.apps = AsyncApps(self)
+        self.actions = _AsyncActions(self)
+        self._attach_providers(self)
 
     async def user(self) -> User:
         return User.model_validate(await self._control("GET", "/user"))
@@ -402,8 +296,8 @@ class AsyncClient:
         headers: Mapping[str, str] | None = None,
     ) -> httpx.Response:
         extra = dict(headers or {})
-        if connection:
-            extra["Maton-Connection"] = connection
+        if connection or self.connection:
+            extra[CONNECTION_HEADER] = connection or self.connection or ""
         try:
             return await self._http.request(
                 method.upper(),
@@ -415,20 +309,55 @@ class AsyncClient:
                 headers=extra,
             )
         except httpx.HTTPError as exc:
-            raise TrunklineClientError(f"cannot reach {self.base_url}: {exc}") from exc
+            raise _unreachable(self.base_url, exc) from exc
+
+    async def get(self, path: str, **kwargs: Any) -> httpx.Response:
+        return await self.request("GET", path, **kwargs)
+
+    async def post(self, path: str, **kwargs: Any) -> httpx.Response:
+        return await self.request("POST", path, **kwargs)
+
+    async def put(self, path: str, **kwargs: Any) -> httpx.Response:
+        return await self.request("PUT", path, **kwargs)
+
+    async def patch(self, path: str, **kwargs: Any) -> httpx.Response:
+        return await self.request("PATCH", path, **kwargs)
+
+    async def delete(self, path: str, **kwargs: Any) -> httpx.Response:
+        return await self.request("DELETE", path, **kwargs)
+
+    async def _send(self, send: Send) -> httpx.Response:
+        headers = dict(send.headers)
+        if send.connection:
+            headers[CONNECTION_HEADER] = send.connection
+        try:
+            return await self._http.request(
+                send.method,
+                send.path,
+                params=send.params,
+                json=send.json,
+                data=send.data,
+                headers=headers,
+            )
+        except httpx.HTTPError as exc:
+            raise _unreachable(self.base_url, exc) from exc
 
     async def _control(self, method: str, path: str, **kwargs: Any) -> Any:
         try:
             response = await self._http.request(method, path, **kwargs)
         except httpx.HTTPError as exc:
-            raise TrunklineClientError(f"cannot reach {self.base_url}: {exc}") from exc
-        return _checked(response).json() if response.content else {}
+            raise _unreachable(self.base_url, exc) from exc
+        return checked(response).json() if response.content else {}
 
     async def aclose(self) -> None:
         await self._http.aclose()
 
-    async def __aenter__(self) -> AsyncClient:
+    async def __aenter__(self) -> AsyncTrunkline:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
+
+
+Client = Trunkline
+AsyncClient = AsyncTrunkline

@@ -76,3 +76,18 @@ class EventPage(BaseModel):
 
     events: list[Event]
     next_cursor: str
+
+
+class ActionResult(BaseModel):
+    """What ``client.actions.run`` returns: ``data`` for one-shot actions; ``items``, ``count``
+    and ``next_cursor`` for listing ones; the ``idempotency_key`` sent for costly ones."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    action: str
+    connection: str | None = None
+    data: Any = None
+    items: list[Any] | None = None
+    count: int | None = None
+    next_cursor: str | None = None
+    idempotency_key: str | None = None

@@ -496,3 +496,18 @@ def wire(row: Subscription, ingress_url: str | None = None) -> dict[str, Any]:
     if ingress_url:
         shown["ingress_url"] = ingress_url
     return shown
+
+
+async def reseal_subscriptions(sessions: async_sessionmaker[AsyncSession], vault: Vault) -> int:
+    """Rotation (``trunkline vault rotate``): every provider signing secret under the primary
+    key, one short transaction per row. Returns how many were re-encrypted."""
+    async with sessions() as db:
+        ids = list((await db.execute(select(Subscription.id))).scalars())
+    count = 0
+    for sub_id in ids:
+        async with sessions() as db, db.begin():
+            row = await db.get(Subscription, sub_id, with_for_update=True)
+            if row is not None and row.secret_sealed and vault.needs_rotation(row.secret_sealed):
+                row.secret_sealed = vault.encrypt(vault.decrypt(row.secret_sealed, row.id), row.id)
+                count += 1
+    return count

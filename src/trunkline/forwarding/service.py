@@ -610,3 +610,18 @@ def _disabled_reason(policy: RetryPolicy, outcome: Outcome) -> str:
         f"disabled automatically: deliveries kept failing for {span} or {policy.disable_after} "
         f"deliveries in a row were abandoned (last error: {outcome.error or 'unknown'})"
     )[:500]
+
+
+async def reseal_destinations(sessions: async_sessionmaker[AsyncSession], vault: Vault) -> int:
+    """Rotation (``trunkline vault rotate``): every destination's signing secret under the
+    primary key, one short transaction per row. Returns how many were re-encrypted."""
+    async with sessions() as db:
+        ids = list((await db.execute(select(Destination.id))).scalars())
+    count = 0
+    for dst_id in ids:
+        async with sessions() as db, db.begin():
+            dst = await db.get(Destination, dst_id, with_for_update=True)
+            if dst is not None and vault.needs_rotation(dst.secret_sealed):
+                dst.secret_sealed = vault.encrypt(vault.decrypt(dst.secret_sealed, dst.id), dst.id)
+                count += 1
+    return count

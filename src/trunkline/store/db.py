@@ -7,7 +7,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Connection as SyncConnection
 from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.exc import SQLAlchemyError
@@ -19,12 +19,17 @@ from trunkline.errors import ConfigError, StoreUnavailable
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def make_engine(url: str) -> AsyncEngine:
+MIGRATION_LOCK = 7_454_781_001  # pg_advisory_xact_lock key: one migrating process at a time
+
+
+def make_engine(url: str, pool_size: int = 10, max_overflow: int = 20) -> AsyncEngine:
     if url.startswith("sqlite"):
         engine = create_async_engine(url, connect_args={"timeout": 30})
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    engine = create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    engine = create_async_engine(
+        url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True
+    )
     event.listen(engine.sync_engine, "handle_error", _outage)
     event.listen(engine.sync_engine, "do_connect", _connect)
     return engine
@@ -81,9 +86,14 @@ def _alembic_config(connection: SyncConnection) -> Config:
 
 
 async def migrate(engine: AsyncEngine) -> None:
-    """Bring the schema up to date (idempotent; safe to run at every start)."""
+    """Bring the schema up to date (idempotent; safe to run at every start, and replicas
+    starting together on PostgreSQL take turns: the second finds the schema current)."""
     try:
         async with engine.begin() as conn:
+            if engine.dialect.name == "postgresql":
+                await conn.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK}
+                )
             await conn.run_sync(lambda sync: command.upgrade(_alembic_config(sync), "head"))
     except (SQLAlchemyError, OSError, StoreUnavailable) as exc:
         raise ConfigError(f"cannot open or migrate the database: {exc}") from exc

@@ -78,6 +78,10 @@ class Connection(Base):
     # The webhook ingress URL's secret path token: its hash finds the row, its seal shows it.
     ingress_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     ingress_sealed: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # An OAuth2 refresh under way on some replica (``connections.refresh``): its holder and
+    # when the lease runs out (epoch seconds), so a crashed holder blocks no one for long.
+    refresh_holder: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    refresh_lease_until: Mapped[float | None] = mapped_column(Double, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 

@@ -231,7 +231,12 @@ def test_real_events_are_signed_and_documented(fast: httpx.Client, signed: Signe
     fast.delete(f"/tasks/{task['taskId']}/due-date").raise_for_status()
     fast.delete(f"/tasks/{task['taskId']}").raise_for_status()
     for event_type in events:
-        [delivery] = signed.wait("all", event_type)
+        # A receiver slowed by a busy machine may see a retry of the same message too.
+        deliveries = signed.wait("all", event_type)
+        assert {d["headers"]["webhook-id"] for d in deliveries} == {
+            deliveries[0]["headers"]["webhook-id"]
+        }, event_type
+        delivery = deliveries[0]
         assert delivery["verified"], event_type
         body = delivery["json"]
         check_event(body)
@@ -244,8 +249,16 @@ def test_real_events_are_signed_and_documented(fast: httpx.Client, signed: Signe
     [received] = signed.of("all", "message.received")
     assert received["json"]["data"]["resource"]["direction"] == "incoming"
     assert received["json"]["data"]["context"]["contacts"]["lookupStatus"] == "matched"
-    log = fast.get(f"/webhooks/{hook['id']}/events", params={"limit": 50}).json()["data"]
-    assert len(log) == len(events) and {d["status"] for d in log} == {"success"}
+
+    def settled() -> list[Json]:
+        # The sandbox records "success" once the receiver's answer is back, after the receiver
+        # has seen the delivery: wait for that state rather than sampling it.
+        url = f"/webhooks/{hook['id']}/events"
+        log: list[Json] = fast.get(url, params={"limit": 50}).json()["data"]
+        return log if {d["status"] for d in log} == {"success"} else []
+
+    log = wait_for(settled)
+    assert len(log) == len(events)
     by_id = {d["id"]: d for d in log}
     assert by_id[updated["headers"]["webhook-id"]]["resourceId"] == contact["id"]
     assert by_id[updated["headers"]["webhook-id"]]["eventId"] == updated["json"]["id"]
