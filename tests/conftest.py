@@ -21,8 +21,8 @@ PG_ADMIN = os.environ.get("TRUNKLINE_TEST_PG", "postgresql://postgres@127.0.0.1:
 def pytest_configure(config: pytest.Config) -> None:
     """The secrets every test may hand a server, known before any runs (the rest are
     remembered as servers issue them: tests/support/process.py)."""
-    from tests.faults.conftest import FAULTY_KEY
     from tests.support import echo, secrets
+    from tests.support.faulty import FAULTY_KEY
     from trunkline.sandbox import available_sandboxes, load_sandbox
 
     secrets.remember(echo.QUO_KEY, echo.CALLRAIL_KEY, echo.TWILIO_TOKEN, FAULTY_KEY)

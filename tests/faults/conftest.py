@@ -11,11 +11,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support.faulty import FaultyUpstream
+from tests.support.faulty import FAULTY_KEY, FaultyUpstream
 from tests.support.process import TrunklineProcess
 
 PROVIDERS = Path(__file__).resolve().parent / "providers"
-FAULTY_KEY = "faultyKEY-" + "9" * 24  # the provider credential the tests store (secrets grep)
+__all__ = ["FAULTY_KEY", "connect_faulty", "faulty_env", "open_fds", "until"]
 
 
 def until(check: Callable[[], object], seconds: float, what: str = "condition") -> object:

@@ -28,6 +28,8 @@ import orjson
 
 from tests.support.servers import free_port
 
+FAULTY_KEY = "faultyKEY-" + "9" * 24  # the credential tests store for it (secrets grep)
+
 
 @dataclass
 class Seen:
