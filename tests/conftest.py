@@ -18,6 +18,32 @@ if TYPE_CHECKING:
 PG_ADMIN = os.environ.get("TRUNKLINE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """The secrets every test may hand a server, known before any runs (the rest are
+    remembered as servers issue them: tests/support/process.py)."""
+    from tests.support import echo, secrets
+    from tests.support.faulty import FAULTY_KEY
+    from trunkline.sandbox import available_sandboxes, load_sandbox
+
+    secrets.remember(echo.QUO_KEY, echo.CALLRAIL_KEY, echo.TWILIO_TOKEN, FAULTY_KEY)
+    for app in available_sandboxes():
+        secrets.remember(*load_sandbox(app).credentials.values())
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Last of all: no log any server wrote in this run holds a secret the tests used."""
+    from tests.support import secrets
+
+    found = secrets.leaks(secrets.log_dir(), secrets.remembered())
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line(f"server logs of this run: {secrets.log_dir()}")
+    if found:
+        for leak in found[:50]:
+            print(f"SECRET IN A LOG: {leak}")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
 def _pg_available() -> bool:
     import asyncpg
 

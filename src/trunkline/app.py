@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Mount, Route, Router
@@ -112,9 +112,19 @@ class Trunkline:
         # Keys' send budgets: the same sliding windows, never waiting (over budget is a 429).
         budget = SendBudget(LocalThrottle(0.0, share=settings.workers))
         if settings.redis_url is not None:
-            self.redis = Redis.from_url(settings.redis_url.get_secret_value())
-            throttle = RedisThrottle(self.redis, settings.throttle_wait)
-            budget = SendBudget(RedisThrottle(self.redis, 0.0))
+            # A burst waits its turn for one of 100 connections rather than failing at the
+            # cap; bounded waits everywhere, so an unreachable Redis costs a request little
+            # (the throttle falls back to in-process limits).
+            pool = BlockingConnectionPool.from_url(
+                settings.redis_url.get_secret_value(),
+                max_connections=100,
+                timeout=2,
+                socket_connect_timeout=1,
+                socket_timeout=2,
+            )
+            self.redis = Redis.from_pool(pool)
+            throttle = RedisThrottle(self.redis, settings.throttle_wait, share=settings.workers)
+            budget = SendBudget(RedisThrottle(self.redis, 0.0, share=settings.workers))
         self.notifier = self._notifier(engine.url.render_as_string(hide_password=False))
         events = EventService(
             maker,

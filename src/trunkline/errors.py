@@ -19,6 +19,7 @@
     ├── Throttled                      429 rate_limited (+ Retry-After)
     │   └── SendBudgetExceeded         429 send_budget_exceeded: the key's sends per hour/day
     ├── UpstreamUnavailable            502 upstream_unreachable
+    ├── StoreUnavailable               503 store_unavailable (+ Retry-After)
     ├── UpstreamTimeout                504 upstream_timeout
     └── ConfigError                    startup only: bad catalogue, bad master key, bad settings
 
@@ -143,6 +144,16 @@ class SendBudgetExceeded(Throttled):
 class UpstreamUnavailable(TrunklineError):
     status = 502
     code = "upstream_unreachable"
+
+
+class StoreUnavailable(TrunklineError):
+    """The database cannot be reached (restarting, failing over): nothing was done; retry."""
+
+    status = 503
+    code = "store_unavailable"
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": "1"}
 
 
 class UpstreamTimeout(TrunklineError):

@@ -42,24 +42,30 @@ class Invalidation:
             log.warning("cache invalidation not published", extra={"fields": {"why": str(exc)}})
 
     async def start(self) -> None:
-        pubsub = self.redis.pubsub()
-        try:
-            await pubsub.subscribe(CHANNEL)
-        except Exception as exc:
-            log.warning("cache invalidation unavailable", extra={"fields": {"why": str(exc)}})
-            return
-        self._task = asyncio.create_task(self._listen(pubsub))
+        self._task = asyncio.create_task(self._listen(self.redis.pubsub()))
 
     async def _listen(self, pubsub: Any) -> None:
+        """Subscribe (again, after an outage: redis-py re-subscribes on reconnect) and hand
+        each message to its handlers. While Redis is down, the cache TTL bounds staleness."""
+        failing = False
         try:
             while True:
                 try:
+                    if not pubsub.subscribed:
+                        await pubsub.subscribe(CHANNEL)
                     message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
                 except asyncio.CancelledError:
                     raise
-                except Exception:
+                except Exception as exc:
+                    if not failing:
+                        log.warning(
+                            "cache invalidation unavailable until Redis is back",
+                            extra={"fields": {"why": type(exc).__name__}},
+                        )
+                    failing = True
                     await asyncio.sleep(1.0)
                     continue
+                failing = False
                 if message is None:
                     continue
                 kind, _, value = bytes(message["data"]).decode().partition(":")

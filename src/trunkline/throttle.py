@@ -9,7 +9,9 @@ served in order. A small margin absorbs the network delay between us and the pro
 
 ``LocalThrottle`` keeps the windows in this process (with N workers and no Redis, each keeps 1/N
 of every limit); ``RedisThrottle`` shares them between
-replicas (``TRUNKLINE_REDIS_URL``).
+replicas (``TRUNKLINE_REDIS_URL``). When Redis cannot be reached, ``RedisThrottle`` falls back to
+its own in-process windows (each replica then enforces the limits alone), logs one warning per
+outage, tries Redis again every ``REDIS_RETRY`` seconds, and says so when it is back.
 """
 
 from __future__ import annotations
@@ -17,15 +19,20 @@ from __future__ import annotations
 import asyncio
 import bisect
 import hashlib
+import logging
 import time
 from collections import deque
 from collections.abc import Sequence
 from typing import Any, Protocol
 
 import orjson
+from redis.exceptions import RedisError
 
 from trunkline.catalogue import Provider, RateLimit
 from trunkline.errors import Throttled
+
+log = logging.getLogger("trunkline")
+REDIS_RETRY = 2.0  # seconds between tries of a Redis that failed, meanwhile in-process limits
 
 
 def margin(limit: RateLimit) -> float:
@@ -145,16 +152,44 @@ return tostring(wait)
 
 
 class RedisThrottle:
-    def __init__(self, redis: Any, max_wait: float) -> None:
+    def __init__(self, redis: Any, max_wait: float, share: int = 1) -> None:
         self.redis = redis
         self.max_wait = max_wait
         self.stats = ThrottleStats()
         self._take = redis.register_script(_TAKE)
         self._counter = 0
+        self.fallback = LocalThrottle(max_wait, share)  # while Redis is unreachable
+        self.fallback.stats = self.stats
+        self._retry_at = 0.0  # monotonic time before which Redis is not tried again
+        self.outage = False
 
     async def acquire(self, key: str, limits: Sequence[RateLimit]) -> None:
         if not limits:
             return
+        if self.outage and time.monotonic() < self._retry_at:
+            await self.fallback.acquire(key, limits)
+            return
+        try:
+            await self._shared(key, limits)
+        except (RedisError, OSError) as exc:
+            self._down(exc)
+            await self.fallback.acquire(key, limits)
+            return
+        if self.outage:
+            self.outage = False
+            log.warning("Redis is reachable again: provider rate limits are shared again")
+
+    def _down(self, exc: Exception) -> None:
+        self._retry_at = time.monotonic() + REDIS_RETRY
+        if not self.outage:
+            self.outage = True
+            log.warning(
+                "Redis unreachable: provider rate limits are enforced per replica until it is "
+                "back (with N replicas a provider may see up to N times its limit)",
+                extra={"fields": {"why": type(exc).__name__}},
+            )
+
+    async def _shared(self, key: str, limits: Sequence[RateLimit]) -> None:
         keys = [f"trunkline:throttle:{key}:{i}" for i in range(len(limits))]
         args: list[Any] = [self.max_wait]
         for limit in limits:

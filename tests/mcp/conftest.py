@@ -17,6 +17,7 @@ from mcp import ClientSession, StdioServerParameters
 from mcp.client.stdio import stdio_client
 from mcp.client.streamable_http import streamable_http_client
 
+from tests.support import secrets
 from tests.support.process import BIN, TrunklineProcess
 
 TRANSPORTS = ["http", "stdio"]
@@ -86,7 +87,7 @@ async def stdio_session(
             **({"PYTHONPATH": os.environ["PYTHONPATH"]} if "PYTHONPATH" in os.environ else {}),
         },
     )
-    with open(proc.data_dir.parent / "mcp-stdio.err", "a") as errlog:
+    with open(secrets.log_dir() / "mcp-stdio.err", "a") as errlog:
         async with (
             stdio_client(params, errlog=errlog) as (read, write),
             ClientSession(read, write) as session,

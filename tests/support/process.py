@@ -1,4 +1,8 @@
-"""``trunkline serve`` as a real process on 127.0.0.1, for end-to-end tests."""
+"""``trunkline serve`` as a real process on 127.0.0.1, for end-to-end tests.
+
+Its stdout and stderr go to this run's log directory (``tests/support/secrets.py``), and the
+secrets it is given or issues are remembered, for the end-of-suite check that no log holds one.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +12,13 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 
+from tests.support import secrets
 from tests.support.servers import free_port
 
 BIN = Path(sys.executable).parent / "trunkline"
@@ -35,8 +41,17 @@ class TrunklineProcess:
         self.args = args or []
         self.preexec = preexec  # runs in the child before exec (e.g. to lower its rlimits)
         self.proc: subprocess.Popen[bytes] | None = None
-        self.stdout_path = data_dir.parent / f"{data_dir.name}-{self.port}.out"
-        self.stderr_path = data_dir.parent / f"{data_dir.name}-{self.port}.err"
+        name = f"{data_dir.parent.name}-{data_dir.name}-{self.port}-{uuid.uuid4().hex[:6]}"
+        self.stdout_path = secrets.log_dir() / f"{name}.out"
+        self.stderr_path = secrets.log_dir() / f"{name}.err"
+        secrets.remember_master_keys(self.env.get("TRUNKLINE_MASTER_KEYS"))
+        secrets.remember(
+            *(
+                v
+                for k, v in self.env.items()
+                if k.startswith("TRUNKLINE_") and k.endswith(("_SECRET", "_TOKEN", "_KEY"))
+            )
+        )
         self.api_key: str | None = None
 
     def start(self, timeout: float = 30) -> TrunklineProcess:
@@ -72,6 +87,10 @@ class TrunklineProcess:
         found = re.search(r"API key \(shown once\): (\S+)", self.stdout())
         if found:
             self.api_key = found.group(1)
+            secrets.remember(self.api_key)
+        key_file = self.data_dir / "master.key"
+        if key_file.exists():
+            secrets.remember_master_keys(key_file.read_text())
         return self
 
     def stdout(self) -> str:
@@ -105,6 +124,9 @@ class TrunklineProcess:
             "TRUNKLINE_API_KEY": self.api_key or "",
             **(env or {}),
         }
-        return subprocess.run(
+        result = subprocess.run(
             [str(BIN), *args], capture_output=True, text=True, env=full_env, input=input, timeout=60
         )
+        if args[:2] == ("keys", "create"):
+            secrets.remember(result.stdout.strip())
+        return result

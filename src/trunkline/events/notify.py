@@ -91,11 +91,6 @@ class RedisNotifier(Notifier):
 
     async def start(self) -> None:
         pubsub = self.redis.pubsub()
-        try:
-            await pubsub.subscribe(CHANNEL)
-        except Exception as exc:  # Redis down: re-checks still bound the delay
-            log.warning("events: cannot subscribe to Redis (%s)", type(exc).__name__)
-            return
         self._task = asyncio.create_task(self._listen(pubsub))
 
         async def close() -> None:
@@ -108,8 +103,11 @@ class RedisNotifier(Notifier):
         self._closers.append(close)
 
     async def _listen(self, pubsub: Any) -> None:
+        # Subscribes (again after an outage); while Redis is down, re-checks bound the delay.
         while True:
             try:
+                if not pubsub.subscribed:
+                    await pubsub.subscribe(CHANNEL)
                 message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
             except asyncio.CancelledError:
                 raise

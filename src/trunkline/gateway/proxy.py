@@ -485,8 +485,9 @@ async def relay(
     """Pass the provider's answer back: status, headers (less hop-by-hop), streamed body.
 
     A small body of known length goes out in one message (one write instead of three).
-    With ``links``, the declared headers and a bounded JSON body get their links rewritten."""
-    record["status"] = response.status
+    With ``links``, the declared headers and a bounded JSON body get their links rewritten.
+    ``record["status"]`` is set when the head goes out: until then a failure (the provider
+    breaking off a body read whole) is still answered in the error shape."""
     hop = {
         t.strip().lower() for n, v in response.headers if n == b"connection" for t in v.split(b",")
     }
@@ -499,15 +500,22 @@ async def relay(
     if links is not None:
         out = [(n, links.header(v) if n in links.headers else v) for n, v in out]
         if links.rewrites_bodies and is_json(_header(out, b"content-type")):
-            await _relay_linked(response, send, out, links)
+            await _relay_linked(response, send, out, links, record)
             return
     length = response.content_length
     if length is not None and length <= SMALL_BODY:
         body = await response.read()
-        await send({"type": "http.response.start", "status": response.status, "headers": out})
+        await _start(send, record, response.status, out)
         await send({"type": "http.response.body", "body": body, "more_body": False})
         return
-    await _stream(response, send, out, [], response.chunks())
+    await _stream(response, send, out, [], response.chunks(), record)
+
+
+async def _start(
+    send: Send, record: dict[str, Any], status: int, headers: list[tuple[bytes, bytes]]
+) -> None:
+    record["status"] = status  # from here on, the caller has an answer under way
+    await send({"type": "http.response.start", "status": status, "headers": headers})
 
 
 async def _relay_linked(
@@ -515,12 +523,13 @@ async def _relay_linked(
     send: Send,
     out: list[tuple[bytes, bytes]],
     links: LinkRewriter,
+    record: dict[str, Any],
 ) -> None:
     """A JSON answer: read up to the link limit; if it all fits, rewrite it and fix its
     length, else send what was read and stream the rest untouched."""
     length = response.content_length
     if length is not None and length > LINK_BODY_LIMIT:
-        await _stream(response, send, out, [], response.chunks())
+        await _stream(response, send, out, [], response.chunks(), record)
         return
     chunks = response.chunks()
     parts: list[bytes] = []
@@ -529,7 +538,7 @@ async def _relay_linked(
         parts.append(chunk)
         size += len(chunk)
         if size > LINK_BODY_LIMIT:
-            await _stream(response, send, out, parts, chunks)
+            await _stream(response, send, out, parts, chunks, record)
             return
     body = b"".join(parts)
     edited = links.body(body, _header(out, b"content-encoding"))
@@ -537,7 +546,7 @@ async def _relay_linked(
         body = edited
         out = [(n, v) for n, v in out if n != b"content-length"]
         out.append((b"content-length", str(len(body)).encode()))
-    await send({"type": "http.response.start", "status": response.status, "headers": out})
+    await _start(send, record, response.status, out)
     await send({"type": "http.response.body", "body": body, "more_body": False})
 
 
@@ -547,9 +556,10 @@ async def _stream(
     out: list[tuple[bytes, bytes]],
     read: list[bytes],
     rest: AsyncIterator[bytes],
+    record: dict[str, Any],
 ) -> None:
     """Send the head, the chunks already ``read``, then the ``rest`` as it arrives."""
-    await send({"type": "http.response.start", "status": response.status, "headers": out})
+    await _start(send, record, response.status, out)
     for chunk in read:
         await send({"type": "http.response.body", "body": chunk, "more_body": True})
     async for chunk in rest:
