@@ -119,3 +119,41 @@ def _event_with(
         after = page["next_cursor"] or after
         if not moved and time.monotonic() >= deadline:  # read to the end, and waited
             return None
+
+
+def test_scoped_keys_forward_only_their_connections_events(stack: TrunklineProcess) -> None:
+    """An account-wide destination would forward every connection's events, so a key limited
+    to some apps or connections may only make, see and change destinations of its own."""
+    conns = stack.connections  # type: ignore[attr-defined]
+    full = stack.api_key or ""
+    hook = "https://93.184.215.14/hook"  # a public address: accepted without resolving a name
+
+    def make(key: str, **body: Any) -> httpx.Response:
+        return call(stack, key, "POST", "/event-destinations", json={"url": hook, **body})
+
+    everything = make(full).json()["destination"]["id"]
+    twilio_only = make(full, connection_id=conns["twilio"]).json()["destination"]["id"]
+    key = scoped_key(stack, "--connections", conns["quo"])
+    made: list[str] = []
+    try:
+        assert_refused(make(key), "scope_connection")
+        assert_refused(make(key, connection_id=conns["twilio"]), "scope_connection")
+        assert_refused(make(scoped_key(stack, "--apps", "quo"), connection_id=conns["twilio"]),
+                       "scope_app")  # fmt: skip
+        r = make(key, connection_id=conns["quo"])
+        assert r.status_code == 201, r.text
+        made.append(r.json()["destination"]["id"])
+        listed = call(stack, key, "GET", "/event-destinations").json()["destinations"]
+        assert [d["id"] for d in listed] == made
+        for other in (everything, twilio_only):
+            assert call(stack, key, "GET", f"/event-destinations/{other}").status_code == 404
+            r = call(stack, key, "DELETE", f"/event-destinations/{other}")
+            assert r.status_code == 404
+            r = call(stack, key, "PATCH", f"/event-destinations/{other}", json={"url": hook})
+            assert r.status_code == 404
+            assert call(stack, full, "GET", f"/event-destinations/{other}").status_code == 200
+        everyone = call(stack, full, "GET", "/event-destinations").json()["destinations"]
+        assert {everything, twilio_only, *made} <= {d["id"] for d in everyone}
+    finally:
+        for dst in (everything, twilio_only, *made):
+            call(stack, full, "DELETE", f"/event-destinations/{dst}")

@@ -28,7 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from trunkline.accounts import Caller
-from trunkline.errors import Conflict, InvalidRequest, NotFound
+from trunkline.errors import Conflict, InvalidRequest, NotFound, ScopeDenied
 from trunkline.forwarding import patterns
 from trunkline.forwarding.guard import check_destination
 from trunkline.forwarding.ids import looks_like, new_id
@@ -183,7 +183,15 @@ class ForwardingService:
         )
         async with self.sessions() as db, db.begin():
             if connection_id is not None:
-                dst.connection_id = await self._connection(db, caller, connection_id)
+                dst.connection_id, app = await self._connection(db, caller, connection_id)
+                caller.scope.check_connection(dst.connection_id)
+                caller.scope.check_app(app)
+            elif _limited(caller):
+                raise ScopeDenied(
+                    "this API key is limited to some apps or connections: a destination must "
+                    "name one of its connections (connection_id)",
+                    code="scope_connection",
+                )
             count = select(func.count()).select_from(Destination).where(_of(caller))
             if (await db.execute(count)).scalar_one() >= MAX_DESTINATIONS:
                 raise Conflict(
@@ -196,7 +204,11 @@ class ForwardingService:
     async def listing(self, caller: Caller) -> list[Destination]:
         async with self.sessions() as db:
             query = select(Destination).where(_of(caller)).order_by(Destination.id)
-            return list((await db.execute(query)).scalars())
+            found = list((await db.execute(query)).scalars())
+            if not _limited(caller):
+                return found
+            visible = await self._visible(db, caller, {d.connection_id for d in found})
+            return [d for d in found if d.connection_id in visible]
 
     async def get(self, caller: Caller, destination_id: str) -> Destination:
         async with self.sessions() as db:
@@ -239,24 +251,43 @@ class ForwardingService:
         found = None
         if looks_like(destination_id, "dst_"):
             found = await db.get(Destination, destination_id)
-        if found is None or found.account_id != caller.account_id or found.mode != caller.mode:
+        if (
+            found is None
+            or found.account_id != caller.account_id
+            or found.mode != caller.mode
+            or (_limited(caller) and not await self._visible(db, caller, {found.connection_id}))
+        ):
             raise NotFound(
                 f"destination {destination_id[:64]!r} not found", code="destination_not_found"
             )
         return found
 
-    async def _connection(self, db: AsyncSession, caller: Caller, connection_id: str) -> str:
-        query = select(Connection.id).where(
+    async def _visible(
+        self, db: AsyncSession, caller: Caller, connection_ids: set[str | None]
+    ) -> set[str]:
+        """Which of these connections a scoped key may see: account-wide destinations (no
+        connection) would forward events beyond its scope, so they are never among them."""
+        wanted = [c for c in connection_ids if c is not None]
+        if not wanted:
+            return set()
+        query = select(Connection.id, Connection.app).where(Connection.id.in_(wanted))
+        rows = (await db.execute(query)).all()
+        return {cid for cid, app in rows if caller.scope.allows(app, cid)}
+
+    async def _connection(
+        self, db: AsyncSession, caller: Caller, connection_id: str
+    ) -> tuple[str, str]:
+        query = select(Connection.id, Connection.app).where(
             Connection.id == connection_id[:64].lower(),
             Connection.account_id == caller.account_id,
             Connection.mode == caller.mode.value,
         )
-        found = (await db.execute(query)).scalar_one_or_none()
+        found = (await db.execute(query)).one_or_none()
         if found is None:
             raise NotFound(
                 f"connection {connection_id[:64]!r} not found", code="connection_not_found"
             )
-        return found
+        return found[0], found[1]
 
     # -- queueing ----------------------------------------------------------------------------
 
@@ -329,7 +360,12 @@ class ForwardingService:
     ) -> list[Delivery]:
         async with self.sessions() as db, db.begin():
             event = await self._event(db, event_id[:64]) if looks_like(event_id, "evt_") else None
-            if event is None or event.account_id != caller.account_id or event.mode != caller.mode:
+            if (
+                event is None
+                or event.account_id != caller.account_id
+                or event.mode != caller.mode
+                or not caller.scope.allows(event.app, event.connection_id)
+            ):
                 raise NotFound(f"event {event_id[:64]!r} not found", code="event_not_found")
             if destination_id is not None:
                 dst = await self._owned(db, caller, destination_id)
@@ -341,6 +377,11 @@ class ForwardingService:
                 targets = [dst.id]
             else:
                 targets = await self._matching(db, event)
+                if _limited(caller):  # only to the destinations this key can see
+                    mine = select(Destination.id).where(
+                        Destination.id.in_(targets), Destination.connection_id.is_not(None)
+                    )
+                    targets = sorted((await db.execute(mine)).scalars())
             stamp, queued = now(), []
             for dst_id in targets:
                 last = select(func.max(Delivery.replay)).where(
@@ -587,6 +628,11 @@ class ForwardingService:
             )
             .execution_options(synchronize_session=False)
         )
+
+
+def _limited(caller: Caller) -> bool:
+    """A key limited to some apps or connections (read-only alone limits nothing here)."""
+    return caller.scope.apps is not None or caller.scope.connections is not None
 
 
 def _of(caller: Caller) -> ColumnElement[bool]:
