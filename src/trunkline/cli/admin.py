@@ -7,18 +7,32 @@ import sys
 from collections.abc import Coroutine
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.markup import escape
 
-from trunkline import admin as tasks
 from trunkline.cli.output import emit_json, errors, table, wants_json
 from trunkline.cli.server import DataDir, settings_from
 from trunkline.enums import Mode
 from trunkline.errors import TrunklineError
-from trunkline.scopes import Scope
 from trunkline.vault import new_key_line, write_key_file
+
+if TYPE_CHECKING:
+    from trunkline import admin as tasks
+    from trunkline.scopes import Scope
+else:
+
+    class _Lazy:
+        """``trunkline.admin`` pulls in the store and every service: import it on first use, so
+        client-side commands and ``--help`` start quickly."""
+
+        def __getattr__(self, name: str) -> Any:
+            from trunkline import admin
+
+            return getattr(admin, name)
+
+    tasks = _Lazy()
 
 T = TypeVar("T")
 accounts = typer.Typer(
@@ -132,6 +146,8 @@ def _scope(
     per_hour: int | None,
     per_day: int | None,
 ) -> Scope:
+    from trunkline.scopes import Scope
+
     def split(raw: str | None) -> list[str] | None:
         return None if raw is None else [p for p in raw.split(",") if p.strip()]
 

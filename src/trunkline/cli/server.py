@@ -13,7 +13,6 @@ import typer
 import uvicorn
 
 from trunkline import logs
-from trunkline.bootstrap import prepare
 from trunkline.cli.output import errors
 from trunkline.errors import ConfigError
 from trunkline.sandbox import BUILTIN_SANDBOXES
@@ -64,6 +63,7 @@ def serve(
         errors.print("[red]cannot start:[/red] --workers above 1 needs --no-sandbox")
         raise typer.Exit(2)
     from trunkline.app import create_app
+    from trunkline.bootstrap import prepare  # the store and services: only when serving
 
     try:
         first = asyncio.run(prepare(settings))
