@@ -211,7 +211,9 @@ def _lower_nofile() -> None:
     resource.setrlimit(resource.RLIMIT_NOFILE, (1024, 1024))
 
 
-@pytest.mark.parametrize("name", ["own", "uvicorn"])
+# The default server only: this 30-second attack is the suite's longest test. uvicorn with the
+# limits layer passed it while it was the default (it stays selectable, not recommended).
+@pytest.mark.parametrize("name", ["own"])
 def test_2000_slow_sockets_under_1024_fds_do_not_lock_clients_out(
     name: str, tmp_path: Path, echo: tuple[str, EchoUpstream]
 ) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from tests.mcp.conftest import TRANSPORTS, Agent, agent, stdio_session
+from tests.support import secrets
 from tests.support.process import TrunklineProcess
 
 INSIDE, OUTSIDE = "+15551234567", "+14155550100"
@@ -54,7 +55,7 @@ def audit_lines(
 def log_of(served: TrunklineProcess, transport: str) -> Path:
     """Where a tool call's audit line goes: the server's log for /mcp, the stdio server's own
     stderr for ``trunkline mcp``."""
-    return served.stderr_path if transport == "http" else served.data_dir.parent / "mcp-stdio.err"
+    return served.stderr_path if transport == "http" else secrets.log_dir() / "mcp-stdio.err"
 
 
 @pytest.mark.parametrize("transport", TRANSPORTS)

@@ -517,7 +517,9 @@ class HttpConnection(asyncio.Protocol):
                 log.exception("the app failed on %s %s", scope["method"], scope["path"][:200])
         else:
             if not cycle.complete and not cycle.disconnected:
-                log.error("the app returned without completing its response")
+                # The gateway ends an answer this way when its provider breaks off mid-body
+                # (and logs why): a cut answer and a close, as uvicorn does, not a server fault.
+                log.warning("the app returned before finishing its response: connection closed")
         if not cycle.complete:
             self._abort(cycle)
 
