@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from trunkline.accounts import Caller
-from trunkline.errors import InvalidRequest, NotFound
+from trunkline.errors import InvalidRequest, NotFound, StoreUnavailable
 from trunkline.events.notify import CHANNEL, Notifier
 from trunkline.store import Event
 from trunkline.timeutil import now, rfc3339
@@ -198,6 +198,8 @@ class EventService:
                 purged = await self.purge()
                 if purged:
                     log.info("events purged", extra={"fields": {"count": purged}})
+            except StoreUnavailable as exc:  # a restart or failover: the next round purges
+                log.warning("event retention: %s", exc)
             except Exception:
                 log.exception("event retention failed")
             await asyncio.sleep(every)

@@ -15,6 +15,7 @@ import logging
 import time
 from datetime import datetime
 
+from trunkline.errors import StoreUnavailable
 from trunkline.forwarding.sender import Outcome, Sender
 from trunkline.forwarding.service import ForwardingService, Job
 from trunkline.settings import Settings
@@ -84,6 +85,8 @@ class DeliveryWorker:
             self._wakeup.clear()
             try:
                 await self._fill()
+            except StoreUnavailable as exc:  # a restart or failover: claim again next round
+                log.warning("claiming deliveries: %s", exc)
             except Exception:
                 log.exception("claiming deliveries failed")
             await self._sleep()
@@ -120,6 +123,9 @@ class DeliveryWorker:
             else:
                 outcome = await self.sender.post(job.url, job.secret, job.message_id, job.body)
             later = await self.service.record(job, outcome)
+        except StoreUnavailable as exc:  # the lease lapses and another attempt follows
+            log.warning("recording a delivery attempt: %s", exc)
+            return
         except Exception:
             # The lease lapses and another attempt follows; nothing is lost.
             log.exception(

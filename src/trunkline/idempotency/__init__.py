@@ -25,7 +25,12 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from trunkline.errors import IdempotencyInFlight, IdempotencyKeyReused, InvalidRequest
+from trunkline.errors import (
+    IdempotencyInFlight,
+    IdempotencyKeyReused,
+    InvalidRequest,
+    StoreUnavailable,
+)
 from trunkline.store.models import IdempotencyKey
 
 log = logging.getLogger("trunkline.idempotency")
@@ -157,6 +162,8 @@ class IdempotencyStore:
         while True:
             try:
                 await self.purge()
+            except StoreUnavailable as exc:  # a restart or failover: the next round purges
+                log.warning("idempotency purge: %s", exc)
             except Exception:
                 log.exception("idempotency purge failed")
             await asyncio.sleep(every)
