@@ -1,6 +1,7 @@
 """Forwarding: events POSTed to the destinations an account registers, signed with Standard
 Webhooks, retried with backoff, logged and replayable. See docs/forwarding.md."""
 
+from trunkline.events.inbox import envelope
 from trunkline.forwarding.schedule import RetryPolicy
 from trunkline.forwarding.sender import Sender
 from trunkline.forwarding.service import (
@@ -8,7 +9,6 @@ from trunkline.forwarding.service import (
     DestinationStatus,
     ForwardingService,
     Job,
-    envelope,
 )
 from trunkline.forwarding.worker import DeliveryWorker
 

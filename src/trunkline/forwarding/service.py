@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from trunkline.accounts import Caller
 from trunkline.errors import Conflict, InvalidRequest, NotFound, ScopeDenied
+from trunkline.events.inbox import envelope  # a destination gets the API's shape
 from trunkline.forwarding import patterns
 from trunkline.forwarding.guard import check_destination
 from trunkline.forwarding.ids import looks_like, new_id
@@ -75,21 +76,6 @@ class Job:
     body: str
     secret: str | None  # None when the sealed secret cannot be opened
     problem: str | None = None
-
-
-def envelope(event: Event) -> dict[str, Any]:
-    """The JSON body a destination receives for an event."""
-    return {
-        "id": event.id,
-        "app": event.app,
-        "connection_id": event.connection_id,
-        "mode": event.mode,
-        "type": event.type,
-        "occurred_at": rfc3339(event.occurred_at),
-        "received_at": rfc3339(event.received_at),
-        "data": event.data,
-        "raw": event.raw,
-    }
 
 
 class ForwardingService:
